@@ -1,0 +1,179 @@
+package org.jipython.actors.controller;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.jipython.actors.protocol.EngineOp;
+import org.jipython.actors.protocol.EngineReply;
+import org.jipython.actors.protocol.Failure;
+import org.jipython.actors.protocol.WireMessage;
+import org.jipython.runtime.error.FailureKind;
+import org.jipython.runtime.security.CapabilityToken;
+
+/**
+ * The MultiEngine interface: explicit, per-engine addressing.
+ *
+ * <p>It lives in the controller's client-facing actor system, checks the MultiEngine capability
+ * on every request, resolves the targets against the registry (all or nothing, before anything
+ * is queued), and hands the operation to each target's queue; a {@link Gather} child collects
+ * the answers in target order and replies once.
+ */
+public final class MultiEngineAdapter extends AbstractBehavior<MultiEngineAdapter.Command> {
+
+  /** Messages of the MultiEngine adapter. */
+  public interface Command {}
+
+  /**
+   * Run {@code op} on {@code targets} (null means every registered engine).
+   *
+   * @param capability the MultiEngine capability token
+   * @param requestId chosen by the client, echoed in the reply
+   */
+  public record Request(
+      String capability,
+      long requestId,
+      List<Integer> targets,
+      EngineOp op,
+      ActorRef<Reply> replyTo)
+      implements Command, WireMessage {}
+
+  /** Which engines are registered now. */
+  public record GetIds(String capability, long requestId, ActorRef<Reply> replyTo)
+      implements Command, WireMessage {}
+
+  /**
+   * The answer to a request: the engine ids for {@link GetIds}, one reply per target in target
+   * order for {@link Request}, or why the request was refused as a whole.
+   */
+  public record Reply(long requestId, List<Integer> ids, List<EngineReply> results,
+      Failure refusal) implements WireMessage {
+
+    static Reply refused(long requestId, FailureKind kind, String message) {
+      return new Reply(requestId, null, null, Failure.of(kind, message));
+    }
+  }
+
+  private record Engines(SortedMap<Integer, ActorRef<EngineQueue.Command>> queues)
+      implements Command {}
+
+  private final CapabilityToken token;
+  private SortedMap<Integer, ActorRef<EngineQueue.Command>> queues = new TreeMap<>();
+
+  public static Behavior<Command> create(
+      ActorRef<Controller.Command> controller, CapabilityToken token) {
+    return Behaviors.setup(ctx -> new MultiEngineAdapter(ctx, controller, token));
+  }
+
+  private MultiEngineAdapter(
+      ActorContext<Command> ctx, ActorRef<Controller.Command> controller, CapabilityToken token) {
+    super(ctx);
+    this.token = token;
+    var engines = ctx.messageAdapter(Controller.EnginesChanged.class, c -> new Engines(c.queues()));
+    controller.tell(new Controller.Subscribe(engines));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Request.class, this::onRequest)
+        .onMessage(GetIds.class, this::onGetIds)
+        .onMessage(Engines.class, this::onEngines)
+        .build();
+  }
+
+  private Behavior<Command> onGetIds(GetIds msg) {
+    if (refused(msg.capability(), msg.requestId(), msg.replyTo())) {
+      return this;
+    }
+    msg.replyTo().tell(new Reply(msg.requestId(), List.copyOf(queues.keySet()), null, null));
+    return this;
+  }
+
+  private Behavior<Command> onRequest(Request msg) {
+    if (refused(msg.capability(), msg.requestId(), msg.replyTo())) {
+      return this;
+    }
+    if (msg.op() == null) {
+      msg.replyTo().tell(Reply.refused(msg.requestId(), FailureKind.PROTOCOL,
+          "the request names no operation"));
+      return this;
+    }
+    var targets = new ArrayList<ActorRef<EngineQueue.Command>>();
+    if (msg.targets() == null) {
+      if (queues.isEmpty()) {
+        msg.replyTo().tell(Reply.refused(msg.requestId(), FailureKind.NO_ENGINES,
+            "There are no engines registered. Start some with scripts/ipengine or "
+                + "scripts/ipcluster; check the logs in ~/.ipython/log"));
+        return this;
+      }
+      targets.addAll(queues.values());
+    } else {
+      for (var id : msg.targets()) {
+        var queue = id == null ? null : queues.get(id);
+        if (queue == null) {
+          msg.replyTo().tell(Reply.refused(msg.requestId(), FailureKind.INVALID_ENGINE_ID,
+              "Engine with id " + id + " is not registered"));
+          return this;
+        }
+        targets.add(queue);
+      }
+    }
+    if (targets.isEmpty()) {
+      msg.replyTo().tell(new Reply(msg.requestId(), null, List.of(), null));
+      return this;
+    }
+    var gather = getContext().spawnAnonymous(
+        Gather.create(msg.requestId(), targets.size(), msg.replyTo()));
+    for (int slot = 0; slot < targets.size(); slot++) {
+      targets.get(slot).tell(new EngineQueue.Submit(msg.op(), slot, gather));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onEngines(Engines msg) {
+    queues = msg.queues();
+    return this;
+  }
+
+  private boolean refused(String capability, long requestId, ActorRef<Reply> replyTo) {
+    if (token.matches(capability)) {
+      return false;
+    }
+    getContext().getLog().warn("refused a MultiEngine request from {}: wrong capability",
+        replyTo.path().address());
+    replyTo.tell(Reply.refused(requestId, FailureKind.REFUSED,
+        "refused: this request does not carry the MultiEngine capability "
+            + "(use the controller's ipcontroller-mec.furl)"));
+    return true;
+  }
+
+  /** Collects one answer per target, in target order, replies once, and stops. */
+  static final class Gather {
+    private Gather() {}
+
+    static Behavior<EngineQueue.Done> create(long requestId, int expected, ActorRef<Reply> replyTo) {
+      return Behaviors.setup(ctx -> {
+        var results = new EngineReply[expected];
+        int[] missing = {expected};
+        return Behaviors.receiveMessage(done -> {
+          if (results[done.slot()] == null) {
+            results[done.slot()] = done.reply();
+            missing[0]--;
+          }
+          if (missing[0] > 0) {
+            return Behaviors.same();
+          }
+          replyTo.tell(new Reply(requestId, null, List.of(results), null));
+          return Behaviors.stopped();
+        });
+      });
+    }
+  }
+}

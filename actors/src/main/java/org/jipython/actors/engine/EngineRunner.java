@@ -1,0 +1,173 @@
+package org.jipython.actors.engine;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.jipython.actors.controller.EngineQueue;
+import org.jipython.actors.protocol.EngineOp;
+import org.jipython.actors.protocol.EngineReply;
+import org.jipython.actors.protocol.Failure;
+import org.jipython.runtime.engine.EngineInterpreter;
+import org.jipython.runtime.engine.ExecuteResult;
+import org.jipython.runtime.engine.PythonException;
+import org.jipython.runtime.error.FailureKind;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The thread that owns the engine's Jython interpreter and runs its commands one at a time.
+ *
+ * <p>It starts Jython as soon as it is created, in parallel with the actor system joining the
+ * cluster, and creates the user's interpreter once the controller has assigned the engine id
+ * (which the namespace holds as {@code id}). Commands that arrive before that wait.
+ */
+public final class EngineRunner implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(EngineRunner.class);
+
+  private final LinkedBlockingQueue<EngineWorker.Run> commands = new LinkedBlockingQueue<>();
+  private final CompletableFuture<Integer> assignedId = new CompletableFuture<>();
+  private final ReplyLimits limits;
+  private final Object mpi;
+  private final Runnable onKill;
+  private final Thread thread;
+  private volatile boolean closed;
+  private EngineInterpreter interpreter;
+  private int engineId = -1;
+  private long cancelledEpoch;
+  private long keepSeq = Long.MAX_VALUE;
+
+  /**
+   * @param limits how large a reply may be
+   * @param mpi the {@code mpi} object for the namespace, or null
+   * @param onKill what to do after answering a {@code kill}: stop the process
+   */
+  public EngineRunner(ReplyLimits limits, Object mpi, Runnable onKill) {
+    this.limits = limits;
+    this.mpi = mpi;
+    this.onKill = onKill;
+    this.thread = new Thread(this::loop, "jipython-engine-interpreter");
+    this.thread.setDaemon(true);
+    this.thread.start();
+  }
+
+  /** The controller gave this engine its id: the interpreter can be created. */
+  public void assign(int id) {
+    assignedId.complete(id);
+  }
+
+  void submit(EngineWorker.Run run) {
+    commands.add(run);
+  }
+
+  synchronized void cancel(long epoch, long runningSeq) {
+    if (epoch >= cancelledEpoch) {
+      cancelledEpoch = epoch;
+      keepSeq = runningSeq;
+    }
+  }
+
+  private synchronized boolean cancelled(EngineWorker.Run run) {
+    return run.epoch() <= cancelledEpoch && run.seq() > keepSeq;
+  }
+
+  private synchronized void failed(EngineWorker.Run run) {
+    cancel(run.epoch(), run.seq());
+  }
+
+  private void loop() {
+    try {
+      long t0 = System.nanoTime();
+      EngineInterpreter.initializeJython(false);
+      try (var warm = new EngineInterpreter(new HashMap<>())) {
+        warm.execute("a = 1");
+      }
+      log.info("Jython ready in {} ms", (System.nanoTime() - t0) / 1_000_000);
+      engineId = assignedId.join();
+      var names = new HashMap<String, Object>();
+      names.put("id", engineId);
+      names.put("mpi", mpi);
+      interpreter = new EngineInterpreter(names);
+      while (!closed) {
+        runOne(commands.take());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException | Error e) {
+      log.error("the engine's interpreter thread failed; the engine stops", e);
+      onKill.run();
+    }
+  }
+
+  private void runOne(EngineWorker.Run run) {
+    EngineReply reply;
+    if (cancelled(run)) {
+      reply = EngineReply.failed(engineId,
+          Failure.of(FailureKind.QUEUE_CLEARED, run.op().describe()));
+    } else {
+      reply = limits.check(engineId, perform(run.op()));
+      if (!reply.ok()) {
+        failed(run);
+      }
+    }
+    run.replyTo().tell(new EngineQueue.Completed(run.seq(), reply));
+    if (run.op() instanceof EngineOp.Kill && reply.ok()) {
+      onKill.run();
+    }
+  }
+
+  private EngineReply perform(EngineOp op) {
+    try {
+      if (op instanceof EngineOp.Execute e) {
+        return EngineReply.executed(engineId, interpreter.execute(e.source()));
+      } else if (op instanceof EngineOp.Push p) {
+        for (var entry : p.values().entrySet()) {
+          interpreter.push(entry.getKey(), entry.getValue());
+        }
+        return EngineReply.done(engineId);
+      } else if (op instanceof EngineOp.Pull p) {
+        var values = new ArrayList<byte[]>(p.names().size());
+        for (var name : p.names()) {
+          values.add(interpreter.pull(name));
+        }
+        return EngineReply.values(engineId, values);
+      } else if (op instanceof EngineOp.Keys) {
+        return EngineReply.names(engineId, interpreter.keys());
+      } else if (op instanceof EngineOp.Reset) {
+        interpreter.reset();
+        return EngineReply.done(engineId);
+      } else if (op instanceof EngineOp.GetResult g) {
+        return getResult(g);
+      }
+      // kill is answered before the process stops; queue operations never reach an engine
+      return EngineReply.done(engineId);
+    } catch (PythonException e) {
+      return EngineReply.failed(engineId, Failure.python(e.error()));
+    } catch (RuntimeException e) {
+      log.error("engine {}: {} failed unexpectedly", engineId, op.describe(), e);
+      return EngineReply.failed(engineId, Failure.of(FailureKind.INTERNAL,
+          "the engine failed to run " + op.describe() + ": " + e));
+    }
+  }
+
+  private EngineReply getResult(EngineOp.GetResult g) {
+    int number = g.number() != null ? g.number() : interpreter.executionCount();
+    ExecuteResult result = number < 1 ? null : interpreter.result(number).orElse(null);
+    if (result == null) {
+      var error = new org.jipython.runtime.engine.RemoteError(
+          "IndexError", "index " + number + " out of range", "IndexError: index " + number
+              + " out of range\n");
+      return EngineReply.failed(engineId, Failure.python(error));
+    }
+    return new EngineReply(engineId, result, null, null, null, null);
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    thread.interrupt();
+    if (interpreter != null) {
+      interpreter.close();
+    }
+  }
+}

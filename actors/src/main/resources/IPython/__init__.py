@@ -1,0 +1,1 @@
+"""Alias package: ``IPython.kernel`` is ``ipython1.kernel``, as in IPython 0.10."""

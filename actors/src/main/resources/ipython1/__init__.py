@@ -1,0 +1,1 @@
+"""jipython: IPython1's parallel kernel on the JVM."""

@@ -1,0 +1,1 @@
+"""The parallel kernel: controller, engines, and the clients in ``client``."""

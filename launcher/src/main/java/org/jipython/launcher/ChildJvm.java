@@ -1,0 +1,67 @@
+package org.jipython.launcher;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/** Starts jipython processes as children of this JVM: same java, same classpath. */
+final class ChildJvm {
+  private ChildJvm() {}
+
+  /** JVM options of a role, from the environment the scripts set, with safe defaults. */
+  static List<String> jvmOptions(String role) {
+    var env = System.getenv("JIPYTHON_" + role.toUpperCase() + "_JAVA_OPTS");
+    var options = new ArrayList<String>();
+    if (env != null && !env.isBlank()) {
+      options.addAll(List.of(env.trim().split("\\s+")));
+    } else if (role.equals("engine")) {
+      options.addAll(List.of("-Xms64m", "-Xmx1g", "-Xss4m", "-XX:+UseSerialGC"));
+    } else {
+      options.addAll(List.of("-Xms64m", "-Xmx1g", "-XX:+UseSerialGC"));
+    }
+    return options;
+  }
+
+  static Process start(String role, List<String> args, Consumer<String> onLine) throws IOException {
+    var command = new ArrayList<String>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.addAll(jvmOptions(role));
+    var logback = System.getProperty("logback.configurationFile");
+    if (logback != null) {
+      command.add("-Dlogback.configurationFile=" + logback);
+    }
+    var config = System.getProperty("config.file");
+    if (config != null) {
+      // conf/ has one file per role next to the one this process was started with
+      var roleFile = java.nio.file.Path.of(config).resolveSibling(role + ".conf");
+      command.add("-Dconfig.file=" + roleFile);
+    }
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(Main.class.getName());
+    command.addAll(args);
+    var process = new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectInput(ProcessBuilder.Redirect.PIPE)
+        .start();
+    process.getOutputStream().close();
+    var reader = new Thread(() -> {
+      try (var in = new BufferedReader(
+          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = in.readLine()) != null) {
+          onLine.accept(line);
+        }
+      } catch (IOException e) {
+        // the child is gone; its exit is handled by whoever watches it
+      }
+    }, "jipython-child-output-" + process.pid());
+    reader.setDaemon(true);
+    reader.start();
+    return process;
+  }
+}
