@@ -14,6 +14,9 @@ final class Logs {
         ? explicitFile
         : logDir.resolve(role + "-" + ProcessHandle.current().pid() + ".log");
     System.setProperty("jipython.log.file", file.toAbsolutePath().toString());
+    // Initialise logging now, on this thread: if actor system threads raced to do it, SLF4J
+    // would print a replay warning on the user's terminal.
+    org.slf4j.LoggerFactory.getILoggerFactory();
     return file;
   }
 }

@@ -42,6 +42,10 @@ import org.slf4j.LoggerFactory;
  * exception raised by the code comes back as data in the result. Compiled code is cached per
  * source text, so repeating a command costs microseconds instead of a compilation.
  *
+ * <p>Isolation stops at modules Jython implements in Java ({@code math}, {@code time},
+ * {@code cPickle}, ...): one Java class backs them in the whole JVM, so {@code math.pi = 3.0} is
+ * seen by every interpreter. Modules written in Python are loaded once per interpreter.
+ *
  * <p>Not thread-safe: call it from one thread only (the engine runs it on a dedicated thread).
  * Jython keeps the current interpreter state per thread, and every call here makes this
  * interpreter's state current on the calling thread.
@@ -56,9 +60,14 @@ public final class EngineInterpreter implements AutoCloseable {
   /** How many execute results stay available to {@link #result(int)}. */
   static final int HISTORY_SIZE = 1000;
 
-  /** The names IPython's engine kept out of {@code keys()}. */
+  /**
+   * The names IPython's engine kept out of {@code keys()}, plus {@code __doc__} and
+   * {@code __package__}, which Jython's {@code __main__} module adds and the original namespace
+   * did not have.
+   */
   private static final Set<String> HIDDEN_NAMES = Set.of("__name__", "_ih", "_oh",
-      "__builtins__", "In", "Out", "_", "__", "___", "__IP", "input", "raw_input");
+      "__builtins__", "In", "Out", "_", "__", "___", "__IP", "input", "raw_input", "__doc__",
+      "__package__");
   /** PEP 263: a comment on line 1 or 2 naming the source encoding. */
   private static final Pattern CODING_DECLARATION =
       Pattern.compile("^[ \\t\\f]*#.*?coding[:=][ \\t]*[-_.a-zA-Z0-9]+");
@@ -215,8 +224,9 @@ public final class EngineInterpreter implements AutoCloseable {
   }
 
   /**
-   * The names bound in the namespace, sorted, without {@code __builtins__}, {@code __name__} and
-   * the history names IPython's engine hid. {@code id} and {@code mpi} are listed.
+   * The names bound in the namespace, sorted, without {@code __builtins__}, {@code __name__},
+   * {@code __doc__}, {@code __package__} and the history names IPython's engine hid. {@code id}
+   * and {@code mpi} are listed.
    *
    * @throws IllegalStateException if the interpreter was closed
    */
@@ -349,12 +359,6 @@ public final class EngineInterpreter implements AutoCloseable {
       // an engine has no console: raw_input() must fail rather than wait on the process's stdin
       sys.stdin = new PyFile(new ByteArrayInputStream(new byte[0]), "<stdin>", "r", -1, false);
       interpreter = new PythonInterpreter(namespace, sys);
-      // Jython's __main__ module adds these; IPython's engine namespace had neither
-      for (String name : List.of("__doc__", "__package__")) {
-        if (namespace.__finditem__(name) != null) {
-          namespace.__delitem__(name);
-        }
-      }
       for (var entry : initialNames.entrySet()) {
         Object value = entry.getValue();
         namespace.__setitem__(entry.getKey(), value == null ? Py.None : Py.java2py(value));

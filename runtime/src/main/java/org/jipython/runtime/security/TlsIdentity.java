@@ -99,7 +99,7 @@ public final class TlsIdentity {
       var keyPair = generator.generateKeyPair();
       return new TlsIdentity(SelfSigned.certificate(commonName, keyPair), keyPair.getPrivate());
     } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("this JVM cannot make an EC P-256 key pair", e);
+      throw new IllegalStateException("cannot make a self-signed EC P-256 identity", e);
     }
   }
 
