@@ -10,9 +10,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.python.core.Py;
+import org.python.core.ThreadState;
+import org.python.util.InteractiveInterpreter;
 
 class EngineInterpreterTest {
   private EngineInterpreter engine;
@@ -245,6 +251,7 @@ class EngineInterpreterTest {
       assertEquals("NameError", seen.error().typeName());
       assertEquals("1 3\n", ok("print sys.foo, everywhere + 2").stdout());
     }
+    assertEquals("1\n", ok("print sys.foo").stdout());
   }
 
   @Test
@@ -270,6 +277,33 @@ class EngineInterpreterTest {
     assertEquals("KeyboardInterrupt", interrupted.error().typeName());
     assertFalse(Thread.currentThread().isInterrupted());
     assertEquals("slept\n", ok("time.sleep(0.001); print 'slept'").stdout());
+  }
+
+  @Test
+  void jythonsInterruptStopsALoopAsKeyboardInterruptAndTheInterpreterStaysUsable()
+      throws InterruptedException {
+    var started = new CountDownLatch(1);
+    var names = engineNames(5);
+    names.put("started", started);
+    try (var looping = new EngineInterpreter(names)) {
+      var threadState = new AtomicReference<ThreadState>();
+      var result = new AtomicReference<ExecuteResult>();
+      var runner = new Thread(() -> {
+        threadState.set(Py.getThreadState());
+        result.set(looping.execute("started.countDown()\nwhile True: pass"));
+        result.set(looping.execute("print 'alive'"));
+      });
+      runner.start();
+      assertTrue(started.await(30, TimeUnit.SECONDS));
+
+      new InteractiveInterpreter().interrupt(threadState.get());
+      runner.join(30_000);
+
+      assertFalse(runner.isAlive());
+      assertEquals("alive\n", result.get().stdout());
+      assertEquals("KeyboardInterrupt",
+          looping.result(1).orElseThrow().error().typeName());
+    }
   }
 
   @Test

@@ -23,10 +23,12 @@ import org.python.core.Py;
 import org.python.core.PyCode;
 import org.python.core.PyException;
 import org.python.core.PyFile;
+import org.python.core.PyFrame;
 import org.python.core.PyObject;
 import org.python.core.PyString;
 import org.python.core.PyStringMap;
 import org.python.core.PySystemState;
+import org.python.core.ThreadState;
 import org.python.core.imp;
 import org.python.util.PythonInterpreter;
 import org.slf4j.Logger;
@@ -147,19 +149,21 @@ public final class EngineInterpreter implements AutoCloseable {
     ensureOpen();
     int number = ++executionCount;
     Session current = session;
-    current.enter();
+    StackMark mark = current.enter();
     current.startCapture();
     RemoteError error = null;
     String displayRepr = null;
     try {
       current.interpreter.exec(compile(source));
     } catch (Throwable t) {
+      mark.restore();
       error = current.toRemoteError(t);
     }
     try {
       // repr at the end, not in the hook: a loop displaying a million values stays cheap
       displayRepr = current.displayTrap.takeRepr();
     } catch (Throwable t) {
+      mark.restore();
       if (error == null) {
         error = current.toRemoteError(t);
       }
@@ -184,12 +188,13 @@ public final class EngineInterpreter implements AutoCloseable {
     Objects.requireNonNull(pickle, "pickle");
     ensureOpen();
     Session current = session;
-    current.enter();
+    StackMark mark = current.enter();
     try {
       // a Python 2 str holds bytes as chars 0-255: latin-1 maps them one to one
       var data = new PyString(new String(pickle, StandardCharsets.ISO_8859_1));
       current.namespace.__setitem__(name, current.pickleFunction("loads").__call__(data));
     } catch (RuntimeException | Error e) {
+      mark.restore();
       throw new PythonException(current.toRemoteError(e));
     }
   }
@@ -207,7 +212,7 @@ public final class EngineInterpreter implements AutoCloseable {
     Objects.requireNonNull(name, "name");
     ensureOpen();
     Session current = session;
-    current.enter();
+    StackMark mark = current.enter();
     PyObject value = current.namespace.__finditem__(name);
     if (value == null) {
       // the original engine's wording: no quotes around the name
@@ -219,6 +224,7 @@ public final class EngineInterpreter implements AutoCloseable {
       var pickle = current.pickleFunction("dumps").__call__(value, Py.newInteger(2));
       return ((PyString) pickle).toBytes();
     } catch (RuntimeException | Error e) {
+      mark.restore();
       throw new PythonException(current.toRemoteError(e));
     }
   }
@@ -365,9 +371,13 @@ public final class EngineInterpreter implements AutoCloseable {
       }
     }
 
-    /** Makes this state the current one of the calling thread, as Jython looks it up there. */
-    void enter() {
+    /**
+     * Makes this state the current one of the calling thread, as Jython looks it up there, and
+     * marks where the thread's Python stack stands.
+     */
+    StackMark enter() {
       Py.setSystemState(sys);
+      return StackMark.here();
     }
 
     /** Points sys.stdout, sys.stderr and sys.displayhook at this call's traps. */
@@ -387,7 +397,7 @@ public final class EngineInterpreter implements AutoCloseable {
     /** The Python view of any throwable escaping user code, with its traceback as Python prints. */
     RemoteError toRemoteError(Throwable thrown) {
       PyException e = thrown instanceof PyException pe ? pe : Py.JavaError(thrown);
-      if (isJythonInterrupt(thrown, e)) {
+      if (thrown instanceof Error && JYTHON_INTERRUPT_MESSAGE.equals(thrown.getMessage())) {
         var interrupt = new PyException(Py.KeyboardInterrupt);
         interrupt.traceback = e.traceback;
         e = interrupt;
@@ -399,15 +409,6 @@ public final class EngineInterpreter implements AutoCloseable {
       }
       String typeName = typeName(e.type);
       return new RemoteError(typeName, text(e.value, typeName), traceback(e));
-    }
-
-    private static boolean isJythonInterrupt(Throwable thrown, PyException e) {
-      Object cause = thrown;
-      if (thrown instanceof PyException && e.value != null) {
-        // Python code that catches everything wraps the Java error into a PyException
-        cause = e.value.__tojava__(Throwable.class);
-      }
-      return cause instanceof Error error && JYTHON_INTERRUPT_MESSAGE.equals(error.getMessage());
     }
 
     private static String typeName(PyObject type) {
@@ -447,6 +448,26 @@ public final class EngineInterpreter implements AutoCloseable {
       } catch (RuntimeException e) {
         log.warn("closing a Python interpreter failed; its resources may leak", e);
       }
+    }
+  }
+
+  /**
+   * Where the calling thread's Python stack stood before user code ran. A Java error thrown
+   * while Jython leaves a frame (its interrupt hook throws one from every trace event, including
+   * the one for building the PyException) skips the frame pops: without {@link #restore()} the
+   * thread keeps a dead frame, trace hook included, and the next exception built on this thread
+   * throws the interrupt again.
+   */
+  private record StackMark(ThreadState thread, PyFrame frame, PyException exception, int depth) {
+    static StackMark here() {
+      ThreadState ts = Py.getThreadState();
+      return new StackMark(ts, ts.frame, ts.exception, ts.call_depth);
+    }
+
+    void restore() {
+      thread.frame = frame;
+      thread.exception = exception;
+      thread.call_depth = depth;
     }
   }
 
