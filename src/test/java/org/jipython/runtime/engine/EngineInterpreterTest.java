@@ -140,8 +140,9 @@ class EngineInterpreterTest {
 
   @Test
   void futurePrintFunctionDoesNotStickToLaterExecutes() {
-    assertEquals("a-b", ok("from __future__ import print_function\nprint('a', 'b', sep='-', end='')")
-        .stdout());
+    var printFunction = ok("from __future__ import print_function\n"
+        + "print('a', 'b', sep='-', end='')");
+    assertEquals("a-b", printFunction.stdout());
 
     assertEquals("x\n", ok("print \"x\"").stdout());
   }

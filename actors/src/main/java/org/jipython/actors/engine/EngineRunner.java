@@ -32,7 +32,7 @@ public final class EngineRunner implements AutoCloseable {
   private final Runnable onKill;
   private final Thread thread;
   private volatile boolean closed;
-  private EngineInterpreter interpreter;
+  private volatile EngineInterpreter interpreter;
   private int engineId = -1;
   private long cancelledEpoch;
   private long keepSeq = Long.MAX_VALUE;
@@ -96,6 +96,11 @@ public final class EngineRunner implements AutoCloseable {
     } catch (RuntimeException | Error e) {
       log.error("the engine's interpreter thread failed; the engine stops", e);
       onKill.run();
+    } finally {
+      // the interpreter is not thread-safe: only this thread ever touches it, closing included
+      if (interpreter != null) {
+        interpreter.close();
+      }
     }
   }
 
@@ -166,8 +171,5 @@ public final class EngineRunner implements AutoCloseable {
   public void close() {
     closed = true;
     thread.interrupt();
-    if (interpreter != null) {
-      interpreter.close();
-    }
   }
 }

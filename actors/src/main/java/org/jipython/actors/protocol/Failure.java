@@ -18,7 +18,7 @@ public record Failure(String code, String message, RemoteError remote) implement
   }
 
   public static Failure python(RemoteError error) {
-    return new Failure(FailureKind.PYTHON.code(), error.oneLine(), error);
+    return new Failure(FailureKind.PYTHON.code(), error.message(), error);
   }
 
   public FailureKind kind() {

@@ -532,7 +532,7 @@ public final class EngineInterpreter implements AutoCloseable {
     }
   }
 
-  /** Compiled code per distinct source, least recently used out first, bounded in count and size. */
+  /** Compiled code per source, least recently used out first, bounded in count and in chars. */
   private static final class CodeCache {
     private final LinkedHashMap<String, PyCode> entries = new LinkedHashMap<>(64, 0.75f, true);
     private long chars;
