@@ -14,6 +14,7 @@ from org.jipython.actors.protocol import EngineOp as _Op
 from org.jipython.runtime.error import JipythonException as _JipythonException
 
 from ipython1.kernel import error
+from ipython1.kernel.parallel import ParallelMixin
 
 
 def _colors():
@@ -101,7 +102,7 @@ def _failure(engine_id, method, failure):
     return (et, ev, None)
 
 
-class MultiEngineClient(object):
+class MultiEngineClient(ParallelMixin):
     """Explicit, per-engine access to the controller's engines (blocking by default).
 
     ``block`` and ``targets`` are the defaults of every call; ``targets`` is ``'all'``, an
