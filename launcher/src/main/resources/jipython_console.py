@@ -17,6 +17,7 @@ BANNER = ("jipython 0.1.0: interactive parallel computing on the JVM (Jython %s)
 class Console(object):
 
     def __init__(self):
+        self.autopx = False
         self.number = 1
         self.namespace = {'__name__': '__main__', '__builtins__': __builtins__}
         self.compiler = codeop.CommandCompiler()
@@ -52,6 +53,11 @@ class Console(object):
     def run_cell(self, source):
         """Compiles and runs one complete cell; returns False when input is incomplete."""
         filename = '<ipython-input-%d>' % self.number
+        stripped = source.strip()
+        if stripped.startswith('%') or (self.autopx and stripped == 'autopx'):
+            self.run_magic(stripped.lstrip('%'))
+            self.number += 1
+            return True
         try:
             code = self.compiler(source, filename, 'single')
         except (SyntaxError, OverflowError, ValueError):
@@ -61,9 +67,52 @@ class Console(object):
         if code is None:
             return False
         self.remember(filename, source)
-        self.execute(code, (filename,))
+        if self.autopx:
+            self.run_parallel(source)
+        else:
+            self.execute(code, (filename,))
         self.number += 1
         return True
+
+    # -- magics ------------------------------------------------------------------------
+
+    def run_magic(self, line):
+        name, _, arg = line.partition(' ')
+        from ipython1.kernel import magic
+        try:
+            if name == 'px':
+                self.displayhook(magic.px(arg))
+            elif name == 'result':
+                self.displayhook(magic.result(arg))
+            elif name == 'autopx':
+                self.toggle_autopx(magic)
+            else:
+                sys.stdout.write('ERROR: Magic function `%s` not found.\n' % name)
+        except SystemExit:
+            raise
+        except:
+            self.show_exception(())
+
+    def toggle_autopx(self, magic):
+        if self.autopx:
+            self.autopx = False
+            sys.stdout.write('Auto Parallel Disabled\n')
+        elif magic.active() is None:
+            sys.stdout.write('No active RemoteController found, '
+                             'use RemoteController.activate().\n')
+        else:
+            self.autopx = True
+            sys.stdout.write('Auto Parallel Enabled\nType %autopx to disable\n')
+
+    def run_parallel(self, source):
+        from ipython1.kernel import magic
+        try:
+            result = magic.active().execute(source)
+            sys.stdout.write(repr(result) + '\n')
+        except SystemExit:
+            raise
+        except:
+            self.show_exception(())
 
     def execute(self, code, user_files):
         saved = sys.displayhook

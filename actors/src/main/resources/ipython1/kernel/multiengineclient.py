@@ -4,6 +4,7 @@ import os
 import sys
 import cPickle as pickle
 
+from java.time import Duration
 from java.util import ArrayList, LinkedHashMap
 from java.util.concurrent import ExecutionException
 
@@ -70,36 +71,138 @@ def _wait(stage):
         cause = e.getCause()
         if isinstance(cause, _JipythonException):
             name = cause.kind().pythonName() or 'KernelError'
-            raise getattr(error, name, error.KernelError)(cause.getMessage())
+            raise getattr(error, name, error.KernelError)(_s(cause.getMessage()))
         raise error.KernelError(str(cause))
+
+
+def _s(text):
+    """A Java string as Python 2 code expects it: str when it is ASCII, else unicode."""
+    if text is None:
+        return None
+    try:
+        return str(text)
+    except UnicodeError:
+        return unicode(text)
 
 
 def _message(result):
     """The original's execute message dict from a Java ExecuteResult."""
-    msg = {'number': result.number(),
-           'input': {'raw': result.input(), 'translated': result.input()}}
+    source = _s(result.input())
+    msg = {'number': result.number(), 'input': {'raw': source, 'translated': source}}
     if result.stdout():
-        msg['stdout'] = result.stdout()
+        msg['stdout'] = _s(result.stdout())
     if result.stderr():
-        msg['stderr'] = result.stderr()
+        msg['stderr'] = _s(result.stderr())
     if result.displayRepr() is not None:
-        msg['display'] = {'pprint': result.displayRepr(), 'repr': result.displayRepr()}
+        display = _s(result.displayRepr())
+        msg['display'] = {'pprint': display, 'repr': display}
     return msg
+
+
+def _result_list(replies):
+    result = ResultList()
+    for reply in replies:
+        msg = _message(reply.execute())
+        msg['id'] = reply.engineId()
+        result.append(msg)
+    return result
+
+
+def _nones(replies):
+    return [None] * len(replies)
+
+
+def _name_list(keys):
+    if isinstance(keys, basestring):
+        keys = [keys]
+    if not isinstance(keys, (list, tuple)):
+        raise TypeError("keys must be a str, or a list or tuple of str")
+    names = ArrayList()
+    for k in keys:
+        if not isinstance(k, basestring):
+            raise TypeError("keys must be str, not %r" % (k,))
+        names.add(k)
+    return names
 
 
 def _failure(engine_id, method, failure):
     """A (type, value, traceback) triple for CompositeError from a Java Failure."""
     remote = failure.remote()
     if remote is not None:
-        et, ev = error.make_exception(remote.typeName(), remote.message())
-        tb = remote.traceback()
+        et, ev = error.make_exception(_s(remote.typeName()), _s(remote.message()))
+        tb = _s(remote.traceback())
     else:
-        et, ev = error.make_exception(failure.pythonTypeName(), failure.message())
+        et, ev = error.make_exception(_s(failure.pythonTypeName()), _s(failure.message()))
         tb = None
     ev._ipython_engine_info = {'engineid': engine_id, 'method': method, 'args': []}
     if tb:
         ev._ipython_traceback_text = tb
     return (et, ev, None)
+
+
+class PendingResult(object):
+    """The result of a call made with ``block=False``, kept by the controller until collected.
+
+    ``get_result(default=None, block=True)`` collects it (once on the controller; this object
+    keeps a copy, and an exception is raised again on every later call); ``r`` is
+    ``get_result(block=True)``; ``add_callback(f, *args, **kwargs)`` chains transformations
+    applied when the result is first collected.
+    """
+
+    def __init__(self, client, result_id, transform=None):
+        self.client = client
+        self.result_id = result_id
+        self.called = False
+        self.raised = False
+        self.callbacks = []
+        self._result = None
+        if transform is not None:
+            self.callbacks.append((transform, (), {}))
+
+    def get_result(self, default=None, block=True):
+        if self.called:
+            if self.raised:
+                raise self._result[0], self._result[1], self._result[2]
+            return self._result
+        try:
+            result = self.client.get_pending_deferred(self.result_id, block)
+        except error.ResultNotCompleted:
+            return default
+        except:
+            self._fail()
+            raise
+        try:
+            for f, args, kwargs in self.callbacks:
+                result = f(result, *args, **kwargs)
+        except:
+            self._fail()
+            raise
+        self.called = True
+        self._result = result
+        return result
+
+    def _fail(self):
+        self.called = True
+        self.raised = True
+        self._result = sys.exc_info()
+
+    def _get_r(self):
+        return self.get_result(block=True)
+
+    r = property(_get_r)
+
+    def add_callback(self, f, *args, **kwargs):
+        self.callbacks.append((f, args, kwargs))
+
+    def __repr__(self):
+        return '<PendingResult %s%s>' % (self.result_id[:8], ' (collected)' if self.called else '')
+
+
+class _Replies(object):
+    """The raw per-engine replies of a call, before its method's transformation."""
+
+    def __init__(self, replies):
+        self.replies = replies
 
 
 class MultiEngineClient(ParallelMixin):
@@ -141,14 +244,27 @@ class MultiEngineClient(ParallelMixin):
             ids.add(int(t))
         return _Targets.of(ids)
 
-    def _run(self, op, method, targets, block):
-        self._find_block(block)
-        replies = _wait(self._java.submit(op, self._find_targets(targets)))
-        failures = [_failure(r.engineId(), method, r.failure()) for r in replies if not r.ok()]
-        if failures:
-            raise error.CompositeError(
-                "one or more exceptions from call to method: %s" % method, failures)
-        return replies
+    def _run(self, op, method, targets, block, transform):
+        """Runs ``op``; returns ``transform(replies)``, or a PendingResult of it."""
+        block = self._find_block(block)
+        java_targets = self._find_targets(targets)
+
+        def check(replies):
+            failures = [_failure(r.engineId(), method, r.failure())
+                        for r in replies if not r.ok()]
+            if failures:
+                raise error.CompositeError(
+                    "one or more exceptions from call to method: %s" % method, failures)
+            return transform(replies)
+
+        if block:
+            return check(_wait(self._java.submit(op, java_targets)))
+        pending_id = _wait(self._java.submitPending(op, java_targets))
+        return PendingResult(self, pending_id, lambda r: check(r.replies))
+
+    def get_pending_deferred(self, deferred_id, block):
+        """The raw replies of a pending result (used by PendingResult)."""
+        return _Replies(_wait(self._java.getPendingResult(deferred_id, block)))
 
     # -- the interface ------------------------------------------------------------------
 
@@ -163,12 +279,7 @@ class MultiEngineClient(ParallelMixin):
         """Runs ``lines`` on each target; returns a ResultList of message dicts."""
         if not isinstance(lines, basestring):
             raise TypeError("lines must be a string")
-        result = ResultList()
-        for reply in self._run(_Op.Execute(lines), 'execute', targets, block):
-            msg = _message(reply.execute())
-            msg['id'] = reply.engineId()
-            result.append(msg)
-        return result
+        return self._run(_Op.Execute(lines), 'execute', targets, block, _result_list)
 
     def push(self, namespace, targets=None, block=None):
         """Binds each name of the dict ``namespace`` to its value on each target."""
@@ -183,8 +294,7 @@ class MultiEngineClient(ParallelMixin):
             except Exception, e:
                 raise error.SerializationError("cannot pickle the value of %s: %s" % (key, e))
             pickles.put(key, _bridge.toBytes(data))
-        replies = self._run(_Op.Push(pickles), 'push', targets, block)
-        return [None] * len(replies)
+        return self._run(_Op.Push(pickles), 'push', targets, block, _nones)
 
     def pull(self, keys, targets=None, block=None):
         """The values of ``keys`` (a name, or a list of names) on each target."""
@@ -200,15 +310,151 @@ class MultiEngineClient(ParallelMixin):
         java_names = ArrayList()
         for name in names:
             java_names.add(name)
-        values = []
-        for reply in self._run(_Op.Pull(java_names), 'pull', targets, block):
-            got = [pickle.loads(_bridge.toStr(v)) for v in reply.values()]
-            values.append(got[0] if single else got)
-        return values
+        def unpickle(replies):
+            values = []
+            for reply in replies:
+                got = [pickle.loads(_bridge.toStr(v)) for v in reply.values()]
+                values.append(got[0] if single else got)
+            return values
+        return self._run(_Op.Pull(java_names), 'pull', targets, block, unpickle)
 
     def keys(self, targets=None, block=None):
         """The names in each target's namespace."""
-        return [list(r.names()) for r in self._run(_Op.Keys(), 'keys', targets, block)]
+        return self._run(_Op.Keys(), 'keys', targets, block,
+                         lambda replies: [[_s(n) for n in r.names()] for r in replies])
+
+    def run(self, filename, targets=None, block=None):
+        """Runs a local file's source on each target. A syntax error is raised here, at once,
+        and nothing is sent. Returns a plain list of message dicts (as the original)."""
+        source = open(filename).read()
+        compile(source, filename, 'exec')
+        return self._run(_Op.Execute(source), 'execute', targets, block,
+                         lambda replies: list(_result_list(replies)))
+
+    def get_result(self, i=None, targets=None, block=None):
+        """The message dict of execute number ``i`` (default: the latest) on each target.
+        Unlike the original (which always asked every engine), ``targets`` is honoured."""
+        if i is not None and not isinstance(i, (int, long)):
+            raise TypeError("i must be an int or None")
+        return self._run(_Op.GetResult(i), 'get_result', targets, block, _result_list)
+
+    def reset(self, targets=None, block=None):
+        """Clears each target's namespace, queue, history and properties; numbering restarts."""
+        return self._run(_Op.Reset(), 'reset', targets, block, _nones)
+
+    def kill(self, controller=False, targets=None, block=None):
+        """Stops the target engines' processes; with ``controller=True`` every engine and then
+        the controller (2 s later), whatever ``targets`` says."""
+        if controller:
+            _wait(self._java.stopController(Duration.ofSeconds(2)))
+            return None
+        return self._run(_Op.Kill(), 'kill', targets, block, _nones)
+
+    def clear_queue(self, targets=None, block=None):
+        """Fails every waiting command on each target with QueueCleared (not the running one)."""
+        return self._run(_Op.ClearQueue(), 'clear_queue', targets, block, _nones)
+
+    def queue_status(self, targets=None, block=None):
+        """``[(id, {'queue': [waiting...], 'pending': running or 'None'}), ...]``."""
+        def status(replies):
+            out = []
+            for r in replies:
+                q = r.queue()
+                pending = _s(q.pending()) if q.pending() is not None else 'None'
+                out.append((r.engineId(), {'queue': [_s(w) for w in q.waiting()],
+                                           'pending': pending}))
+            return out
+        return self._run(_Op.QueueStatus(), 'queue_status', targets, block, status)
+
+    # -- engine properties (kept by the controller; the scheduler sees changes at once) ----
+
+    def set_properties(self, properties, targets=None, block=None):
+        if not isinstance(properties, dict):
+            raise TypeError("properties must be a dict")
+        values = LinkedHashMap()
+        for key, value in properties.items():
+            try:
+                values.put(key, _bridge.toBytes(pickle.dumps(value, 2)))
+            except Exception, e:
+                raise error.InvalidProperty("can't be a value: %r (%s)" % (value, e))
+        return self._run(_Op.SetProperties(values), 'set_properties', targets, block, _nones)
+
+    def get_properties(self, keys=None, targets=None, block=None):
+        names = None if keys is None else _name_list(keys)
+
+        def dicts(replies):
+            return [dict(zip([_s(n) for n in r.names()], [pickle.loads(_bridge.toStr(v))
+                                              for v in r.values()])) for r in replies]
+        return self._run(_Op.GetProperties(names), 'get_properties', targets, block, dicts)
+
+    def has_properties(self, keys, targets=None, block=None):
+        wanted = list(_name_list(keys))
+
+        def bools(replies):
+            return [[k in set(r.names()) for k in wanted] for r in replies]
+        return self._run(_Op.HasProperties(_name_list(keys)), 'has_properties', targets, block,
+                         bools)
+
+    def del_properties(self, keys, targets=None, block=None):
+        return self._run(_Op.DelProperties(_name_list(keys)), 'del_properties', targets, block,
+                         _nones)
+
+    def clear_properties(self, targets=None, block=None):
+        return self._run(_Op.ClearProperties(), 'clear_properties', targets, block, _nones)
+
+    # -- pending results ---------------------------------------------------------------
+
+    def barrier(self, pendingResults):
+        """Waits for every PendingResult; their exceptions are kept for ``.r`` to raise."""
+        prs = list(pendingResults)
+        for pr in prs:
+            if not isinstance(pr, PendingResult):
+                raise error.NotAPendingResult("not a PendingResult: %r" % (pr,))
+        for pr in sorted(prs, key=lambda p: p.result_id):
+            try:
+                pr.get_result(block=True)
+            except Exception:
+                pass
+
+    def flush(self):
+        """Drops every pending result on the controller (every client's)."""
+        _wait(self._java.flush())
+
+    clear_pending_results = flush
+
+    def benchmark(self, push_size=10000):
+        """Latency of ``execute('pass')`` on engine 0 and on all engines (msec, best of 3
+        repeats of 10 calls), and push throughput of ``push_size`` floats (MB/sec)."""
+        import time
+        ids = self.get_ids()
+        if not ids:
+            raise error.NoEnginesRegistered("There are no engines registered.")
+
+        def best(f, repeats=3, calls=10):
+            times = []
+            for _ in range(repeats):
+                t0 = time.time()
+                for _ in range(calls):
+                    f()
+                times.append((time.time() - t0) / calls)
+            return min(times)
+        single = best(lambda: self.execute('pass', targets=ids[0], block=True))
+        every = best(lambda: self.execute('pass', targets='all', block=True))
+        data = [float(i) for i in range(push_size)]
+        size_mb = len(pickle.dumps(data, 2)) / 1e6
+        push_one = best(lambda: self.push({'_ipython_benchmark': data}, targets=ids[0],
+                                          block=True), calls=3)
+        push_all = best(lambda: self.push({'_ipython_benchmark': data}, targets='all',
+                                          block=True), calls=3)
+        return {'single_engine_latency': (single * 1000, 'msec'),
+                'all_engine_latency': (every * 1000, 'msec'),
+                'single_engine_push': (size_mb / push_one, 'MB/sec'),
+                'all_engine_push': (size_mb * len(ids) / push_all, 'MB/sec')}
+
+    def activate(self):
+        """Makes this client the one the console's %px, %result and %autopx use."""
+        from ipython1.kernel import magic
+        magic.activate(self)
 
     def __setitem__(self, key, value):
         self.push({key: value})
@@ -217,6 +463,9 @@ class MultiEngineClient(ParallelMixin):
         if not isinstance(key, basestring):
             raise TypeError("__getitem__ only takes strs")
         return self.pull(key)
+
+    def __repr__(self):
+        return '<MultiEngineClient targets=%r block=%r>' % (self.targets, self.block)
 
     def close(self):
         """Disconnects from the controller."""

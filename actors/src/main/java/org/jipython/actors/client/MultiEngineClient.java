@@ -90,10 +90,58 @@ public final class MultiEngineClient implements AutoCloseable {
    */
   public CompletionStage<List<EngineReply>> submit(EngineOp op, Targets targets) {
     return node.ask((capability, id, replyTo) ->
-            new MultiEngineAdapter.Request(capability, id, targets.ids(), op, replyTo))
+            new MultiEngineAdapter.Request(capability, id, targets.ids(), op, false, replyTo))
         .thenApply(reply -> {
           refuseIfRefused(reply);
           return reply.results();
+        });
+  }
+
+  /**
+   * Starts {@code op} on the targets without waiting: completes at once with the id of a
+   * pending result that the controller keeps until it is collected with
+   * {@link #getPendingResult} (by this or any other client) or dropped by {@link #flush}.
+   */
+  public CompletionStage<String> submitPending(EngineOp op, Targets targets) {
+    return node.ask((capability, id, replyTo) ->
+            new MultiEngineAdapter.Request(capability, id, targets.ids(), op, true, replyTo))
+        .thenApply(reply -> {
+          refuseIfRefused(reply);
+          return reply.pendingId();
+        });
+  }
+
+  /**
+   * Collects a pending result: each engine's reply in target order. Without {@code block}, a
+   * result that is not ready fails with kind {@code RESULT_NOT_COMPLETED}. Collecting deletes
+   * it on the controller.
+   */
+  public CompletionStage<List<EngineReply>> getPendingResult(String pendingId, boolean block) {
+    return node.ask((capability, id, replyTo) ->
+            new MultiEngineAdapter.GetPending(capability, id, pendingId, block, replyTo))
+        .thenApply(reply -> {
+          refuseIfRefused(reply);
+          return reply.results();
+        });
+  }
+
+  /** Drops every pending result on the controller, other clients' too. */
+  public CompletionStage<Void> flush() {
+    return node.ask((capability, id, replyTo) ->
+            new MultiEngineAdapter.Flush(capability, id, replyTo))
+        .thenApply(reply -> {
+          refuseIfRefused(reply);
+          return null;
+        });
+  }
+
+  /** Kills every engine, then stops the controller after {@code delay}. */
+  public CompletionStage<Void> stopController(java.time.Duration delay) {
+    return node.ask((capability, id, replyTo) ->
+            new MultiEngineAdapter.StopController(capability, id, delay.toMillis(), replyTo))
+        .thenApply(reply -> {
+          refuseIfRefused(reply);
+          return null;
         });
   }
 

@@ -49,6 +49,13 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
   /** The registered engines' queues, by id. */
   public record EnginesChanged(SortedMap<Integer, ActorRef<EngineQueue.Command>> queues) {}
 
+  /** Kill every engine, then stop the controller after {@code delay}. */
+  public record Stop(java.time.Duration delay) implements Command {}
+
+  private enum StopNow implements Command {
+    INSTANCE
+  }
+
   private record WorkerGone(int id, ActorRef<EngineWorker.Command> worker) implements Command {}
 
   private record Unreachable(ClusterEvent.UnreachableMember event) implements Command {}
@@ -67,13 +74,21 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
   private final EngineRegistry registry;
   private final List<ActorRef<EnginesChanged>> subscribers = new ArrayList<>();
 
-  public static Behavior<Command> create(CapabilityToken engineToken, Settings settings) {
-    return Behaviors.setup(ctx -> new Controller(ctx, engineToken, settings));
+  private final Runnable onStop;
+
+  /**
+   * @param onStop stops the controller's process-level resources (both actor systems)
+   */
+  public static Behavior<Command> create(CapabilityToken engineToken, Settings settings,
+      Runnable onStop) {
+    return Behaviors.setup(ctx -> new Controller(ctx, engineToken, settings, onStop));
   }
 
-  private Controller(ActorContext<Command> ctx, CapabilityToken engineToken, Settings settings) {
+  private Controller(ActorContext<Command> ctx, CapabilityToken engineToken, Settings settings,
+      Runnable onStop) {
     super(ctx);
     this.engineToken = engineToken;
+    this.onStop = onStop;
     this.settings = settings;
     this.registry = new EngineRegistry(settings.maxEngines());
     var unreachable =
@@ -91,6 +106,8 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
         .onMessage(Subscribe.class, this::onSubscribe)
         .onMessage(WorkerGone.class, this::onWorkerGone)
         .onMessage(Unreachable.class, this::onUnreachable)
+        .onMessage(Stop.class, this::onStop)
+        .onMessageEquals(StopNow.INSTANCE, this::onStopNow)
         .build();
   }
 
@@ -156,6 +173,22 @@ public final class Controller extends AbstractBehavior<Controller.Command> {
           member.address(), engine.map(e -> String.valueOf(e.id())).orElse("none"));
       Cluster.get(getContext().getSystem()).manager().tell(new Down(member.address()));
     }
+    return this;
+  }
+
+  private Behavior<Command> onStop(Stop msg) {
+    getContext().getLog().info("stopping: killing {} engines, then the controller in {} ms",
+        registry.size(), msg.delay().toMillis());
+    ActorRef<EngineQueue.Done> ignore = getContext().getSystem().ignoreRef();
+    registry.queues().values().forEach(q -> q.tell(new EngineQueue.Submit(
+        new org.jipython.actors.protocol.EngineOp.Kill(), 0, ignore)));
+    getContext().scheduleOnce(msg.delay(), getContext().getSelf(), StopNow.INSTANCE);
+    return this;
+  }
+
+  private Behavior<Command> onStopNow() {
+    getContext().getLog().info("controller stopping as a client asked");
+    onStop.run();
     return this;
   }
 

@@ -40,9 +40,11 @@ public final class ControllerNode implements AutoCloseable {
         config.getInt("jipython.controller.max-engines"),
         config.getInt("jipython.controller.pipeline-depth"));
     var controllerRef = new CompletableFuture<ActorRef<Controller.Command>>();
+    var node = new CompletableFuture<ControllerNode>();
+    Runnable stop = () -> node.thenAccept(ControllerNode::terminate);
     Behavior<Void> clusterGuardian = Behaviors.setup(ctx -> {
       controllerRef.complete(
-          ctx.spawn(Controller.create(secrets.engineToken(), settings), "controller"));
+          ctx.spawn(Controller.create(secrets.engineToken(), settings, stop), "controller"));
       return Behaviors.empty();
     });
     var clusterSystem = Systems.controllerEngineSide(clusterGuardian, config,
@@ -63,7 +65,14 @@ public final class ControllerNode implements AutoCloseable {
       clusterSystem.terminate();
       throw new IllegalStateException("the controller could not start: " + e.getMessage(), e);
     }
-    return new ControllerNode(clusterSystem, clientSystem);
+    var started = new ControllerNode(clusterSystem, clientSystem);
+    node.complete(started);
+    return started;
+  }
+
+  private void terminate() {
+    clientSystem.terminate();
+    clusterSystem.terminate();
   }
 
   /** The port engines connect to. */

@@ -67,6 +67,7 @@ public final class EngineQueue extends AbstractBehavior<EngineQueue.Command> {
   private final ArrayDeque<Job> waiting = new ArrayDeque<>();
   private final LinkedHashMap<Long, Job> inFlight = new LinkedHashMap<>();
   private final TreeMap<Integer, ExecuteResult> history = new TreeMap<>();
+  private final EngineProperties properties = new EngineProperties();
   private long nextSeq = 1;
   private long epoch = 1;
   private String lostReason;
@@ -114,9 +115,12 @@ public final class EngineQueue extends AbstractBehavior<EngineQueue.Command> {
       answer(job, EngineReply.queue(engineId, state()));
     } else if (op instanceof EngineOp.GetResult g && cached(g) != null) {
       answer(job, EngineReply.executed(engineId, cached(g)));
+    } else if (op instanceof EngineOp.PropertiesOp p) {
+      answer(job, properties.apply(engineId, p));
     } else if (op instanceof EngineOp.Reset) {
       clearWaiting();
       history.clear();
+      properties.clear();
       enqueue(job);
     } else if (op instanceof EngineOp.Kill) {
       clearWaiting();

@@ -35,14 +35,29 @@ public final class MultiEngineAdapter extends AbstractBehavior<MultiEngineAdapte
    *
    * @param capability the MultiEngine capability token
    * @param requestId chosen by the client, echoed in the reply
+   * @param pending when true, the reply comes at once with a pending-result id, and the results
+   *     are kept here until someone collects them ({@link GetPending}) or {@link Flush}es them
    */
   public record Request(
       String capability,
       long requestId,
       List<Integer> targets,
       EngineOp op,
+      boolean pending,
       ActorRef<Reply> replyTo)
       implements Command, WireMessage {}
+
+  /** Collect a pending result, waiting for it when {@code block}; collecting it deletes it. */
+  public record GetPending(String capability, long requestId, String pendingId, boolean block,
+      ActorRef<Reply> replyTo) implements Command, WireMessage {}
+
+  /** Drop every pending result of every client; whoever waits on one gets an error. */
+  public record Flush(String capability, long requestId, ActorRef<Reply> replyTo)
+      implements Command, WireMessage {}
+
+  /** Stop the controller after {@code delayMillis}: {@code kill(controller=True)}. */
+  public record StopController(String capability, long requestId, long delayMillis,
+      ActorRef<Reply> replyTo) implements Command, WireMessage {}
 
   /** Which engines are registered now. */
   public record GetIds(String capability, long requestId, ActorRef<Reply> replyTo)
@@ -53,17 +68,30 @@ public final class MultiEngineAdapter extends AbstractBehavior<MultiEngineAdapte
    * order for {@link Request}, or why the request was refused as a whole.
    */
   public record Reply(long requestId, List<Integer> ids, List<EngineReply> results,
-      Failure refusal) implements WireMessage {
+      Failure refusal, String pendingId) implements WireMessage {
 
     static Reply refused(long requestId, FailureKind kind, String message) {
-      return new Reply(requestId, null, null, Failure.of(kind, message));
+      return new Reply(requestId, null, null, Failure.of(kind, message), null);
+    }
+
+    static Reply results(long requestId, List<EngineReply> results) {
+      return new Reply(requestId, null, results, null, null);
+    }
+
+    Reply to(long otherRequestId) {
+      return new Reply(otherRequestId, ids, results, refusal, pendingId);
     }
   }
 
   private record Engines(SortedMap<Integer, ActorRef<EngineQueue.Command>> queues)
       implements Command {}
 
+  private record PendingDone(Reply reply) implements Command {}
+
   private final CapabilityToken token;
+  private final ActorRef<Controller.Command> controller;
+  private final PendingResults pending = new PendingResults();
+  private final ActorRef<Reply> pendingDone;
   private SortedMap<Integer, ActorRef<EngineQueue.Command>> queues = new TreeMap<>();
 
   public static Behavior<Command> create(
@@ -75,6 +103,8 @@ public final class MultiEngineAdapter extends AbstractBehavior<MultiEngineAdapte
       ActorContext<Command> ctx, ActorRef<Controller.Command> controller, CapabilityToken token) {
     super(ctx);
     this.token = token;
+    this.controller = controller;
+    this.pendingDone = ctx.messageAdapter(Reply.class, PendingDone::new);
     var engines = ctx.messageAdapter(Controller.EnginesChanged.class, c -> new Engines(c.queues()));
     controller.tell(new Controller.Subscribe(engines));
   }
@@ -84,6 +114,10 @@ public final class MultiEngineAdapter extends AbstractBehavior<MultiEngineAdapte
     return newReceiveBuilder()
         .onMessage(Request.class, this::onRequest)
         .onMessage(GetIds.class, this::onGetIds)
+        .onMessage(GetPending.class, this::onGetPending)
+        .onMessage(Flush.class, this::onFlush)
+        .onMessage(StopController.class, this::onStopController)
+        .onMessage(PendingDone.class, this::onPendingDone)
         .onMessage(Engines.class, this::onEngines)
         .build();
   }
@@ -92,7 +126,7 @@ public final class MultiEngineAdapter extends AbstractBehavior<MultiEngineAdapte
     if (refused(msg.capability(), msg.requestId(), msg.replyTo())) {
       return this;
     }
-    msg.replyTo().tell(new Reply(msg.requestId(), List.copyOf(queues.keySet()), null, null));
+    msg.replyTo().tell(new Reply(msg.requestId(), List.copyOf(queues.keySet()), null, null, null));
     return this;
   }
 
@@ -125,15 +159,53 @@ public final class MultiEngineAdapter extends AbstractBehavior<MultiEngineAdapte
         targets.add(queue);
       }
     }
+    long gatherId = msg.requestId();
+    ActorRef<Reply> resultsTo = msg.replyTo();
+    if (msg.pending()) {
+      gatherId = pending.open();
+      resultsTo = pendingDone;
+      msg.replyTo().tell(new Reply(msg.requestId(), null, null, null, pending.idOf(gatherId)));
+    }
     if (targets.isEmpty()) {
-      msg.replyTo().tell(new Reply(msg.requestId(), null, List.of(), null));
+      resultsTo.tell(Reply.results(gatherId, List.of()));
       return this;
     }
     var gather = getContext().spawnAnonymous(
-        Gather.create(msg.requestId(), targets.size(), msg.replyTo()));
+        Gather.create(gatherId, targets.size(), resultsTo));
     for (int slot = 0; slot < targets.size(); slot++) {
       targets.get(slot).tell(new EngineQueue.Submit(msg.op(), slot, gather));
     }
+    return this;
+  }
+
+  private Behavior<Command> onGetPending(GetPending msg) {
+    if (!refused(msg.capability(), msg.requestId(), msg.replyTo())) {
+      pending.collect(msg.pendingId(), msg.block(), msg.requestId(), msg.replyTo());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onFlush(Flush msg) {
+    if (!refused(msg.capability(), msg.requestId(), msg.replyTo())) {
+      int dropped = pending.flush();
+      getContext().getLog().info("flushed {} pending results", dropped);
+      msg.replyTo().tell(Reply.results(msg.requestId(), List.of()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onStopController(StopController msg) {
+    if (!refused(msg.capability(), msg.requestId(), msg.replyTo())) {
+      getContext().getLog().info("a client asked the controller to stop in {} ms",
+          msg.delayMillis());
+      controller.tell(new Controller.Stop(java.time.Duration.ofMillis(msg.delayMillis())));
+      msg.replyTo().tell(Reply.results(msg.requestId(), List.of()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onPendingDone(PendingDone msg) {
+    pending.complete(msg.reply().requestId(), msg.reply());
     return this;
   }
 
@@ -170,7 +242,7 @@ public final class MultiEngineAdapter extends AbstractBehavior<MultiEngineAdapte
           if (missing[0] > 0) {
             return Behaviors.same();
           }
-          replyTo.tell(new Reply(requestId, null, List.of(results), null));
+          replyTo.tell(Reply.results(requestId, List.of(results)));
           return Behaviors.stopped();
         });
       });

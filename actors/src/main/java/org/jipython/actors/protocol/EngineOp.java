@@ -21,6 +21,11 @@ import java.util.Map;
   @JsonSubTypes.Type(value = EngineOp.GetResult.class, name = "get_result"),
   @JsonSubTypes.Type(value = EngineOp.ClearQueue.class, name = "clear_queue"),
   @JsonSubTypes.Type(value = EngineOp.QueueStatus.class, name = "queue_status"),
+  @JsonSubTypes.Type(value = EngineOp.SetProperties.class, name = "set_properties"),
+  @JsonSubTypes.Type(value = EngineOp.GetProperties.class, name = "get_properties"),
+  @JsonSubTypes.Type(value = EngineOp.HasProperties.class, name = "has_properties"),
+  @JsonSubTypes.Type(value = EngineOp.DelProperties.class, name = "del_properties"),
+  @JsonSubTypes.Type(value = EngineOp.ClearProperties.class, name = "clear_properties"),
 })
 public sealed interface EngineOp extends WireMessage {
 
@@ -111,6 +116,58 @@ public sealed interface EngineOp extends WireMessage {
     @Override
     public boolean controllerSide() {
       return true;
+    }
+  }
+
+  /**
+   * Engine properties live with the engine's queue in the controller, as pickles it never
+   * opens, so the task scheduler sees a change at once (the original saw it only after the
+   * engine's next execute).
+   */
+  sealed interface PropertiesOp extends EngineOp {
+    @Override
+    default boolean controllerSide() {
+      return true;
+    }
+  }
+
+  /** Set properties (name to pickled value). */
+  record SetProperties(Map<String, byte[]> values) implements PropertiesOp {
+    @Override
+    public String describe() {
+      return "set_properties(" + PyRepr.strList(List.copyOf(values.keySet())) + ")";
+    }
+  }
+
+  /** The values of these properties, or of all when {@code names} is null. */
+  record GetProperties(List<String> names) implements PropertiesOp {
+    @Override
+    public String describe() {
+      return "get_properties(" + (names == null ? "None" : PyRepr.strList(names)) + ")";
+    }
+  }
+
+  /** Which of these properties exist. */
+  record HasProperties(List<String> names) implements PropertiesOp {
+    @Override
+    public String describe() {
+      return "has_properties(" + PyRepr.strList(names) + ")";
+    }
+  }
+
+  /** Delete these properties. */
+  record DelProperties(List<String> names) implements PropertiesOp {
+    @Override
+    public String describe() {
+      return "del_properties(" + PyRepr.strList(names) + ")";
+    }
+  }
+
+  /** Delete every property. */
+  record ClearProperties() implements PropertiesOp {
+    @Override
+    public String describe() {
+      return "clear_properties()";
     }
   }
 }

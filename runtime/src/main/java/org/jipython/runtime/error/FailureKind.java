@@ -27,6 +27,10 @@ public enum FailureKind {
   PROTOCOL("protocol", "ProtocolError", false),
   /** A pending result or task id is unknown. */
   INVALID_ID("invalid-id", "InvalidDeferredID", false),
+  /** A pending result was asked for without waiting, and it is not ready. */
+  RESULT_NOT_COMPLETED("not-completed", "ResultNotCompleted", true),
+  /** A pending result was dropped by {@code flush()} while someone waited for it. */
+  PENDING_ABORTED("pending-aborted", "AbortedPendingDeferredError", false),
   /** A waiting task was aborted. */
   TASK_ABORTED("task-aborted", "TaskAborted", false),
   /** A task could not be scheduled on any engine in time. */
