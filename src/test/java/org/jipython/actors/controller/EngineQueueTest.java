@@ -77,6 +77,14 @@ class EngineQueueTest {
     return run;
   }
 
+  /** After a failure the engine halts; the queue must open a new epoch for it. */
+  private EngineWorker.Resume expectResumeAfter(EngineWorker.Run failed) {
+    var resume = engine.expectMessageClass(EngineWorker.Resume.class);
+    assertTrue(resume.epoch() > failed.epoch(),
+        "the engine resumes in an epoch later than the failed command's");
+    return resume;
+  }
+
   private static void complete(EngineWorker.Run run, EngineReply reply) {
     run.replyTo().tell(new EngineQueue.Completed(run.seq(), reply));
   }
@@ -216,11 +224,12 @@ class EngineQueueTest {
     assertEquals("ZeroDivisionError", answers.get(0).failure().pythonTypeName());
     assertCleared("execute('b=2')", answers.get(1));
     assertCleared("pull(['x', 'y'])", answers.get(2));
+    var resume = expectResumeAfter(a);
     engine.expectNoMessage(QUIET);
 
     submit(queue, execute("d=4"), 3);
     var d = expectRun(execute("d=4"));
-    assertTrue(d.epoch() > a.epoch(), "after a failure new commands run in a later epoch");
+    assertEquals(resume.epoch(), d.epoch(), "new commands run in the epoch the engine resumed");
     var dReply = EngineReply.executed(ENGINE_ID, succeeded(2, "d=4"));
     complete(d, dReply);
     client.expectMessage(new EngineQueue.Done(3, dReply));
@@ -240,6 +249,7 @@ class EngineQueueTest {
     var answers = answersBySlot(2);
     assertEquals(failure, answers.get(0));
     assertCleared("keys()", answers.get(1));
+    expectResumeAfter(pull);
     engine.expectNoMessage(QUIET);
   }
 
@@ -259,6 +269,9 @@ class EngineQueueTest {
     var first = answersBySlot(2);
     assertEquals(aReply, first.get(0));
     assertCleared("execute('d=4')", first.get(3));
+    var resume = expectResumeAfter(a);
+    assertTrue(resume.epoch() > b.epoch() && resume.epoch() > c.epoch(),
+        "what was sent ahead before the failure belongs to an epoch the engine skips");
     engine.expectNoMessage(QUIET);
 
     // The engine skips what it had been sent in the ended epoch and says so.
@@ -289,12 +302,11 @@ class EngineQueueTest {
     var aReply = EngineReply.executed(ENGINE_ID, raised(1, "a=1/0"));
     complete(a, aReply);
 
+    expectResumeAfter(a);
     var reachedEngine = nextWithin(engine, QUIET);
-    assertTrue(reachedEngine.isEmpty(), "BUG in EngineQueue: execute('b=2') waited behind the"
-        + " failing execute('a=1/0') and should have failed with QueueCleared (spec 4.3), but it"
-        + " was sent to the engine: " + reachedEngine.orElse(null) + ". clearWaiting() ends the"
-        + " epoch without the running command, so onCompleted's `job.epoch() == epoch` check"
-        + " no longer sees the running command's failure as a reason to clear the queue.");
+    assertTrue(reachedEngine.isEmpty(), "execute('b=2') waited behind the failing"
+        + " execute('a=1/0') and must fail with QueueCleared (spec 4.3), but it was sent to the"
+        + " engine: " + reachedEngine.orElse(null));
     var answers = answersBySlot(2);
     assertEquals(aReply, answers.get(0));
     assertCleared("execute('b=2')", answers.get(2));
@@ -469,6 +481,7 @@ class EngineQueueTest {
     var run = expectRun(execute("1/0"));
     complete(run, EngineReply.executed(ENGINE_ID, raised(1, "1/0")));
     client.expectMessageClass(EngineQueue.Done.class);
+    expectResumeAfter(run);
 
     submit(queue, new EngineOp.GetResult(1), 1);
 

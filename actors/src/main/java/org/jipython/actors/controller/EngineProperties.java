@@ -52,8 +52,7 @@ final class EngineProperties {
   }
 
   private static EngineReply keyError(int engineId, String name) {
-    var message = "'" + name + "'";
-    return EngineReply.failed(engineId, Failure.python(new RemoteError("KeyError", message,
-        "KeyError: " + message + "\n")));
+    return EngineReply.failed(engineId, Failure.python(new RemoteError("KeyError", name,
+        "KeyError: '" + name + "'\n")));
   }
 }

@@ -26,8 +26,9 @@ import org.jipython.runtime.error.FailureKind;
  * <p>Commands run in arrival order. Up to {@code pipelineDepth} are sent ahead to the engine so it
  * never waits for a round trip; the engine still runs one at a time. The original's rule holds:
  * when a command fails, every command waiting behind it fails with {@code QueueCleared}. Commands
- * already sent ahead are cleared by the engine itself: each command carries the queue's epoch,
- * a failure ends its epoch on both sides, and the engine skips commands of an ended epoch.
+ * already sent ahead are cleared by the engine itself: each command carries the queue's epoch;
+ * after a failure the engine halts until the queue, having seen the failure, opens a new epoch
+ * ({@code Resume}), and it skips what was sent in the older ones.
  */
 public final class EngineQueue extends AbstractBehavior<EngineQueue.Command> {
 
@@ -142,11 +143,12 @@ public final class EngineQueue extends AbstractBehavior<EngineQueue.Command> {
       remember(reply.execute());
     }
     boolean failed = !reply.ok() && reply.failure().kind() != FailureKind.QUEUE_CLEARED;
-    if (failed && job.epoch() == epoch) {
-      // The engine ended this epoch when the command failed; end it here too, so everything
-      // still waiting in this queue fails as the original's queue did.
+    if (failed) {
+      // The engine halted when the command failed. Everything waiting here, or sent to it
+      // before now, waited behind the failure: it fails; the engine resumes with a new epoch.
       epoch++;
       failWaiting(FailureKind.QUEUE_CLEARED, null);
+      worker.tell(new EngineWorker.Resume(epoch));
     }
     answer(job, reply);
     pump();

@@ -34,8 +34,12 @@ public final class EngineRunner implements AutoCloseable {
   private volatile boolean closed;
   private volatile EngineInterpreter interpreter;
   private int engineId = -1;
-  private long cancelledEpoch;
+  // What to skip: commands of an epoch below minEpoch sent after keepSeq. After a failure the
+  // runner halts until the queue answers with Resume, so nothing sent before the queue knew of
+  // the failure runs (the original's rule: what waited behind a failed command fails).
+  private long minEpoch;
   private long keepSeq = Long.MAX_VALUE;
+  private boolean halted;
 
   /**
    * @param limits how large a reply may be
@@ -61,18 +65,29 @@ public final class EngineRunner implements AutoCloseable {
   }
 
   synchronized void cancel(long epoch, long runningSeq) {
-    if (epoch >= cancelledEpoch) {
-      cancelledEpoch = epoch;
+    if (epoch + 1 >= minEpoch) {
+      minEpoch = epoch + 1;
       keepSeq = runningSeq;
     }
   }
 
-  private synchronized boolean cancelled(EngineWorker.Run run) {
-    return run.epoch() <= cancelledEpoch && run.seq() > keepSeq;
+  synchronized void resume(long epoch) {
+    minEpoch = Math.max(minEpoch, epoch);
+    halted = false;
+    notifyAll();
+  }
+
+  /** Waits while halted, then says whether {@code run} must be skipped. */
+  private synchronized boolean cancelled(EngineWorker.Run run) throws InterruptedException {
+    while (halted) {
+      wait();
+    }
+    return run.epoch() < minEpoch && run.seq() > keepSeq;
   }
 
   private synchronized void failed(EngineWorker.Run run) {
-    cancel(run.epoch(), run.seq());
+    halted = true;
+    keepSeq = run.seq();
   }
 
   private void loop() {
@@ -104,7 +119,7 @@ public final class EngineRunner implements AutoCloseable {
     }
   }
 
-  private void runOne(EngineWorker.Run run) {
+  private void runOne(EngineWorker.Run run) throws InterruptedException {
     EngineReply reply;
     if (cancelled(run)) {
       reply = EngineReply.failed(engineId,

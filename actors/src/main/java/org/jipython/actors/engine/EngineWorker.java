@@ -27,6 +27,12 @@ public final class EngineWorker {
    */
   public record Cancel(long epoch, long runningSeq) implements Command, WireMessage {}
 
+  /**
+   * The queue has seen the failure that halted the engine and opened epoch {@code epoch}:
+   * skip what was sent before it, run what comes with it.
+   */
+  public record Resume(long epoch) implements Command, WireMessage {}
+
   private EngineWorker() {}
 
   public static Behavior<Command> create(EngineRunner runner) {
@@ -37,6 +43,10 @@ public final class EngineWorker {
         })
         .onMessage(Cancel.class, cancel -> {
           runner.cancel(cancel.epoch(), cancel.runningSeq());
+          return Behaviors.same();
+        })
+        .onMessage(Resume.class, resume -> {
+          runner.resume(resume.epoch());
           return Behaviors.same();
         })
         .build();
