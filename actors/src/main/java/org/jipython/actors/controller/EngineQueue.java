@@ -13,6 +13,10 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.jipython.actors.engine.EngineWorker;
+import org.jipython.actors.internal.Reassembly;
+import org.jipython.actors.internal.Wire;
+import org.jipython.actors.protocol.Chunk;
+import org.jipython.runtime.error.JipythonException;
 import org.jipython.actors.protocol.EngineOp;
 import org.jipython.actors.protocol.EngineReply;
 import org.jipython.actors.protocol.Failure;
@@ -69,6 +73,8 @@ public final class EngineQueue extends AbstractBehavior<EngineQueue.Command> {
   private final LinkedHashMap<Long, Job> inFlight = new LinkedHashMap<>();
   private final TreeMap<Integer, ExecuteResult> history = new TreeMap<>();
   private final EngineProperties properties = new EngineProperties();
+  private final Wire wire;
+  private final Reassembly reassembly;
   private long nextSeq = 1;
   private long epoch = 1;
   private String lostReason;
@@ -90,16 +96,43 @@ public final class EngineQueue extends AbstractBehavior<EngineQueue.Command> {
     this.engineId = engineId;
     this.worker = worker;
     this.pipelineDepth = pipelineDepth;
+    this.wire = Wire.of(context.getSystem());
+    this.reassembly = new Reassembly(context.getSystem());
   }
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
+        .onMessage(Chunk.class, this::onChunk)
         .onMessage(Submit.class, this::onSubmit)
         .onMessage(Completed.class, this::onCompleted)
         .onMessage(EngineLost.class, this::onEngineLost)
         .onMessageEquals(StopNow.INSTANCE, Behaviors::stopped)
         .build();
+  }
+
+  private Behavior<Command> handleNow(Command whole) {
+    try {
+      return createReceive().receive(getContext(), whole);
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private Behavior<Command> onChunk(Chunk chunk) {
+    try {
+      var whole = reassembly.accept(chunk);
+      if (whole.isPresent()) {
+        // handled now, not re-enqueued: what arrived after it must stay after it
+        return handleNow((Command) whole.get());
+      }
+    } catch (IllegalArgumentException e) {
+      getContext().getLog().warn("engine {}: dropped a chunked message: {}", engineId,
+          e.getMessage());
+    }
+    return this;
   }
 
   private Behavior<Command> onSubmit(Submit msg) {
@@ -177,8 +210,12 @@ public final class EngineQueue extends AbstractBehavior<EngineQueue.Command> {
     while (inFlight.size() < pipelineDepth && !waiting.isEmpty()) {
       var job = waiting.poll().inEpoch(epoch);
       long seq = nextSeq++;
-      inFlight.put(seq, job);
-      worker.tell(new EngineWorker.Run(seq, epoch, job.op(), getContext().getSelf()));
+      try {
+        wire.tell(worker, new EngineWorker.Run(seq, epoch, job.op(), getContext().getSelf()));
+        inFlight.put(seq, job);
+      } catch (JipythonException e) {
+        answer(job, EngineReply.failed(engineId, Failure.of(e.kind(), e.getMessage())));
+      }
     }
   }
 

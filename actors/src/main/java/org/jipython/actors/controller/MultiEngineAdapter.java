@@ -10,7 +10,11 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.jipython.actors.internal.Reassembly;
+import org.jipython.actors.internal.Wire;
+import org.jipython.actors.protocol.Chunk;
 import org.jipython.actors.protocol.EngineOp;
+import org.jipython.runtime.error.JipythonException;
 import org.jipython.actors.protocol.EngineReply;
 import org.jipython.actors.protocol.Failure;
 import org.jipython.actors.protocol.WireMessage;
@@ -90,7 +94,9 @@ public final class MultiEngineAdapter extends AbstractBehavior<MultiEngineAdapte
 
   private final CapabilityToken token;
   private final ActorRef<Controller.Command> controller;
-  private final PendingResults pending = new PendingResults();
+  private final PendingResults pending;
+  private final Reassembly reassembly;
+  private final Wire wire;
   private final ActorRef<Reply> pendingDone;
   private SortedMap<Integer, ActorRef<EngineQueue.Command>> queues = new TreeMap<>();
 
@@ -104,6 +110,9 @@ public final class MultiEngineAdapter extends AbstractBehavior<MultiEngineAdapte
     super(ctx);
     this.token = token;
     this.controller = controller;
+    this.wire = Wire.of(ctx.getSystem());
+    this.pending = new PendingResults(wire);
+    this.reassembly = new Reassembly(ctx.getSystem());
     this.pendingDone = ctx.messageAdapter(Reply.class, PendingDone::new);
     var engines = ctx.messageAdapter(Controller.EnginesChanged.class, c -> new Engines(c.queues()));
     controller.tell(new Controller.Subscribe(engines));
@@ -112,6 +121,7 @@ public final class MultiEngineAdapter extends AbstractBehavior<MultiEngineAdapte
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
+        .onMessage(Chunk.class, this::onChunk)
         .onMessage(Request.class, this::onRequest)
         .onMessage(GetIds.class, this::onGetIds)
         .onMessage(GetPending.class, this::onGetPending)
@@ -120,6 +130,28 @@ public final class MultiEngineAdapter extends AbstractBehavior<MultiEngineAdapte
         .onMessage(PendingDone.class, this::onPendingDone)
         .onMessage(Engines.class, this::onEngines)
         .build();
+  }
+
+  private Behavior<Command> handleNow(Command whole) {
+    try {
+      return createReceive().receive(getContext(), whole);
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private Behavior<Command> onChunk(Chunk chunk) {
+    try {
+      var whole = reassembly.accept(chunk);
+      if (whole.isPresent()) {
+        return handleNow((Command) whole.get());
+      }
+    } catch (IllegalArgumentException e) {
+      getContext().getLog().warn("dropped a chunked message: {}", e.getMessage());
+    }
+    return this;
   }
 
   private Behavior<Command> onGetIds(GetIds msg) {
@@ -171,7 +203,7 @@ public final class MultiEngineAdapter extends AbstractBehavior<MultiEngineAdapte
       return this;
     }
     var gather = getContext().spawnAnonymous(
-        Gather.create(gatherId, targets.size(), resultsTo));
+        Gather.create(gatherId, targets.size(), resultsTo, wire));
     for (int slot = 0; slot < targets.size(); slot++) {
       targets.get(slot).tell(new EngineQueue.Submit(msg.op(), slot, gather));
     }
@@ -226,11 +258,21 @@ public final class MultiEngineAdapter extends AbstractBehavior<MultiEngineAdapte
     return true;
   }
 
+  /** Sends a reply of any size; one too large to send becomes a refusal that says so. */
+  static void send(Wire wire, ActorRef<Reply> replyTo, Reply reply) {
+    try {
+      wire.tell(replyTo, reply);
+    } catch (JipythonException e) {
+      replyTo.tell(Reply.refused(reply.requestId(), e.kind(), e.getMessage()));
+    }
+  }
+
   /** Collects one answer per target, in target order, replies once, and stops. */
   static final class Gather {
     private Gather() {}
 
-    static Behavior<EngineQueue.Done> create(long requestId, int expected, ActorRef<Reply> replyTo) {
+    static Behavior<EngineQueue.Done> create(long requestId, int expected, ActorRef<Reply> replyTo,
+        Wire wire) {
       return Behaviors.setup(ctx -> {
         var results = new EngineReply[expected];
         int[] missing = {expected};
@@ -242,7 +284,7 @@ public final class MultiEngineAdapter extends AbstractBehavior<MultiEngineAdapte
           if (missing[0] > 0) {
             return Behaviors.same();
           }
-          replyTo.tell(Reply.results(requestId, List.of(results)));
+          send(wire, replyTo, Reply.results(requestId, List.of(results)));
           return Behaviors.stopped();
         });
       });

@@ -19,6 +19,11 @@ final class PendingResults {
   private final Map<Long, String> idsBySlot = new HashMap<>();
   private final Map<String, Entry> byId = new HashMap<>();
   private long nextSlot = 1;
+  private final org.jipython.actors.internal.Wire wire;
+
+  PendingResults(org.jipython.actors.internal.Wire wire) {
+    this.wire = wire;
+  }
 
   private static final class Entry {
     final long slot;
@@ -59,7 +64,8 @@ final class PendingResults {
       return;
     }
     byId.remove(id);
-    entry.waiters.forEach(w -> w.replyTo().tell(result.to(w.requestId())));
+    entry.waiters.forEach(w ->
+        MultiEngineAdapter.send(wire, w.replyTo(), result.to(w.requestId())));
   }
 
   void collect(String id, boolean block, long requestId,
@@ -70,7 +76,7 @@ final class PendingResults {
           "no pending result with id " + id + " (already collected, flushed, or never made)"));
     } else if (entry.result != null) {
       byId.remove(id);
-      replyTo.tell(entry.result.to(requestId));
+      MultiEngineAdapter.send(wire, replyTo, entry.result.to(requestId));
     } else if (block) {
       entry.waiters.add(new Waiter(requestId, replyTo));
     } else {

@@ -12,6 +12,8 @@ import org.jipython.runtime.engine.EngineInterpreter;
 import org.jipython.runtime.engine.ExecuteResult;
 import org.jipython.runtime.engine.PythonException;
 import org.jipython.runtime.error.FailureKind;
+import org.jipython.runtime.error.JipythonException;
+import org.jipython.actors.internal.Wire;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +35,7 @@ public final class EngineRunner implements AutoCloseable {
   private final Thread thread;
   private volatile boolean closed;
   private volatile EngineInterpreter interpreter;
+  private volatile Wire wire;
   private int engineId = -1;
   // What to skip: commands of an epoch below minEpoch sent after keepSeq. After a failure the
   // runner halts until the queue answers with Resume, so nothing sent before the queue knew of
@@ -53,6 +56,11 @@ public final class EngineRunner implements AutoCloseable {
     this.thread = new Thread(this::loop, "jipython-engine-interpreter");
     this.thread.setDaemon(true);
     this.thread.start();
+  }
+
+  /** How replies travel: in chunks when they are too large for one frame. */
+  void useWire(Wire wire) {
+    this.wire = wire;
   }
 
   /** The controller gave this engine its id: the interpreter can be created. */
@@ -130,9 +138,24 @@ public final class EngineRunner implements AutoCloseable {
         failed(run);
       }
     }
-    run.replyTo().tell(new EngineQueue.Completed(run.seq(), reply));
+    send(run, reply);
     if (run.op() instanceof EngineOp.Kill && reply.ok()) {
       onKill.run();
+    }
+  }
+
+  private void send(EngineWorker.Run run, EngineReply reply) {
+    var completed = new EngineQueue.Completed(run.seq(), reply);
+    if (wire == null) {
+      run.replyTo().tell(completed);
+      return;
+    }
+    try {
+      wire.tell(run.replyTo(), completed);
+    } catch (JipythonException e) {
+      failed(run);
+      run.replyTo().tell(new EngineQueue.Completed(run.seq(),
+          EngineReply.failed(engineId, Failure.of(e.kind(), e.getMessage()))));
     }
   }
 

@@ -4,6 +4,9 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.jipython.actors.controller.EngineQueue;
+import org.jipython.actors.internal.Reassembly;
+import org.jipython.actors.internal.Wire;
+import org.jipython.actors.protocol.Chunk;
 import org.jipython.actors.protocol.EngineOp;
 import org.jipython.actors.protocol.WireMessage;
 
@@ -36,19 +39,33 @@ public final class EngineWorker {
   private EngineWorker() {}
 
   public static Behavior<Command> create(EngineRunner runner) {
-    return Behaviors.receive(Command.class)
-        .onMessage(Run.class, run -> {
-          runner.submit(run);
-          return Behaviors.same();
-        })
-        .onMessage(Cancel.class, cancel -> {
-          runner.cancel(cancel.epoch(), cancel.runningSeq());
-          return Behaviors.same();
-        })
-        .onMessage(Resume.class, resume -> {
-          runner.resume(resume.epoch());
-          return Behaviors.same();
-        })
-        .build();
+    return Behaviors.setup(ctx -> {
+      runner.useWire(Wire.of(ctx.getSystem()));
+      var reassembly = new Reassembly(ctx.getSystem());
+      return Behaviors.receive(Command.class)
+          .onMessage(Chunk.class, chunk -> {
+            try {
+              reassembly.accept(chunk).ifPresent(whole -> handle(runner, (Command) whole));
+            } catch (IllegalArgumentException e) {
+              ctx.getLog().warn("dropped a chunked message: {}", e.getMessage());
+            }
+            return Behaviors.same();
+          })
+          .onMessage(Command.class, command -> {
+            handle(runner, command);
+            return Behaviors.same();
+          })
+          .build();
+    });
+  }
+
+  private static void handle(EngineRunner runner, Command command) {
+    if (command instanceof Run run) {
+      runner.submit(run);
+    } else if (command instanceof Cancel cancel) {
+      runner.cancel(cancel.epoch(), cancel.runningSeq());
+    } else if (command instanceof Resume resume) {
+      runner.resume(resume.epoch());
+    }
   }
 }
