@@ -20,6 +20,16 @@ jipython_build_if_needed() {
   fi
 }
 
+# Open MPI's mpirun binds each rank to one core when there are at least as many cores as ranks,
+# and a JVM (GC, JIT, dispatchers) bound to one core crawls. An engine under mpirun takes the
+# CPU set of mpirun, its parent, back. Best effort: without taskset it runs bound.
+jipython_unbind_from_mpirun() {
+  command -v taskset >/dev/null || return 0
+  local mask
+  mask=$(taskset -p "$PPID" 2>/dev/null | awk '{print $NF}') || return 0
+  [[ -n "$mask" ]] && taskset -p "$mask" $$ >/dev/null 2>&1 || true
+}
+
 jipython_exec() {
   local role=$1; shift
   jipython_build_if_needed
@@ -30,8 +40,12 @@ jipython_exec() {
     console) defaults="-Xms64m -Xmx1g -Xss4m -XX:+UseSerialGC -XX:TieredStopAtLevel=1" ;;
     *) defaults="-Xms64m -Xmx1g -XX:+UseSerialGC" ;;
   esac
+  if [[ "$role" == engine && -n "${OMPI_COMM_WORLD_RANK:-}" ]]; then
+    jipython_unbind_from_mpirun
+  fi
   # shellcheck disable=SC2086
   exec java ${!opts_var:-$defaults} \
+    -Djipython.home="$JIPYTHON_HOME" \
     -Dlogback.configurationFile="$JIPYTHON_HOME/conf/logback.xml" \
     -Dconfig.file="$JIPYTHON_HOME/conf/$role.conf" \
     -cp "$JAR:$LIB/*" org.jipython.launcher.Main "$@"

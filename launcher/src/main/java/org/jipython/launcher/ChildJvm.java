@@ -6,9 +6,13 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
-/** Starts jipython processes as children of this JVM: same java, same classpath. */
+/**
+ * Starts jipython processes as children of this JVM (same java, same classpath), and other
+ * child processes (mpirun, ssh) whose output is read line by line the same way.
+ */
 final class ChildJvm {
   private ChildJvm() {}
 
@@ -26,7 +30,8 @@ final class ChildJvm {
     return options;
   }
 
-  static Process start(String role, List<String> args, Consumer<String> onLine) throws IOException {
+  /** The command line that runs {@code args} (a subcommand and its options) as role's JVM. */
+  static List<String> javaCommand(String role, List<String> args) {
     var command = new ArrayList<String>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.addAll(jvmOptions(role));
@@ -40,14 +45,34 @@ final class ChildJvm {
       var roleFile = java.nio.file.Path.of(config).resolveSibling(role + ".conf");
       command.add("-Dconfig.file=" + roleFile);
     }
+    var home = System.getProperty(IpCluster.HOME_PROPERTY);
+    if (home != null) {
+      command.add("-D" + IpCluster.HOME_PROPERTY + "=" + home);
+    }
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(Main.class.getName());
     command.addAll(args);
-    var process = new ProcessBuilder(command)
+    return command;
+  }
+
+  /** Starts a jipython subcommand as a child JVM; its output lines go to {@code onLine}. */
+  static Process start(String role, List<String> args, Consumer<String> onLine) throws IOException {
+    return startCommand(javaCommand(role, args), Map.of(), onLine);
+  }
+
+  /**
+   * Starts any command with extra environment variables. Standard input is closed at once,
+   * standard error joins standard output, and each output line goes to {@code onLine} on a
+   * daemon thread.
+   */
+  static Process startCommand(List<String> command, Map<String, String> env,
+      Consumer<String> onLine) throws IOException {
+    var builder = new ProcessBuilder(command)
         .redirectErrorStream(true)
-        .redirectInput(ProcessBuilder.Redirect.PIPE)
-        .start();
+        .redirectInput(ProcessBuilder.Redirect.PIPE);
+    builder.environment().putAll(env);
+    var process = builder.start();
     process.getOutputStream().close();
     var reader = new Thread(() -> {
       try (var in = new BufferedReader(

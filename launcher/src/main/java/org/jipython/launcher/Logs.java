@@ -1,5 +1,8 @@
 package org.jipython.launcher;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -9,10 +12,28 @@ import java.nio.file.Path;
 final class Logs {
   private Logs() {}
 
+  /**
+   * @param explicitFile the {@code --logfile} option: a file, or a folder that gets
+   *     {@code <role>-<pid>.log}; null for the log folder
+   */
   static Path init(String role, Path logDir, Path explicitFile) {
-    var file = explicitFile != null
-        ? explicitFile
-        : logDir.resolve(role + "-" + ProcessHandle.current().pid() + ".log");
+    var ownName = role + "-" + ProcessHandle.current().pid() + ".log";
+    Path file;
+    if (explicitFile == null) {
+      file = logDir.resolve(ownName);
+    } else if (Files.isDirectory(explicitFile)) {
+      file = explicitFile.resolve(ownName);
+    } else {
+      file = explicitFile;
+      var parent = file.toAbsolutePath().getParent();
+      if (parent != null) {
+        try {
+          Files.createDirectories(parent);
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot create the log folder " + parent, e);
+        }
+      }
+    }
     System.setProperty("jipython.log.file", file.toAbsolutePath().toString());
     // Initialise logging now, on this thread: if actor system threads raced to do it, SLF4J
     // would print a replay warning on the user's terminal.

@@ -57,6 +57,7 @@ public final class ControllerNode implements AutoCloseable {
       Behavior<Void> clientGuardian = Behaviors.setup(ctx -> {
         ctx.spawn(MultiEngineAdapter.create(controller, secrets.multiEngineToken()),
             "multiengine");
+        ctx.spawn(TaskAdapter.create(controller, secrets.taskToken()), "task");
         return Behaviors.empty();
       });
       clientSystem = Systems.controllerClientSide(clientGuardian, config,

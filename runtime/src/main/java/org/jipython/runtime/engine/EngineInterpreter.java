@@ -3,6 +3,7 @@ package org.jipython.runtime.engine;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.StringReader;
+import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -14,6 +15,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.regex.Pattern;
 import org.python.antlr.base.mod;
 import org.python.core.CompileMode;
@@ -24,10 +26,13 @@ import org.python.core.PyCode;
 import org.python.core.PyException;
 import org.python.core.PyFile;
 import org.python.core.PyFrame;
+import org.python.core.PyFunction;
 import org.python.core.PyObject;
+import org.python.core.PyObjectDerived;
 import org.python.core.PyString;
 import org.python.core.PyStringMap;
 import org.python.core.PySystemState;
+import org.python.core.PyTableCode;
 import org.python.core.ThreadState;
 import org.python.core.imp;
 import org.python.util.PythonInterpreter;
@@ -73,14 +78,26 @@ public final class EngineInterpreter implements AutoCloseable {
   /** PEP 263: a comment on line 1 or 2 naming the source encoding. */
   private static final Pattern CODING_DECLARATION =
       Pattern.compile("^[ \\t\\f]*#.*?coding[:=][ \\t]*[-_.a-zA-Z0-9]+");
+  /** The class attribute that marks a function canned by {@code ipython1.kernel.codeutil}. */
+  private static final String CANNED_MARK = "_jipython_canned";
+  /** The module that turns functions into source and back. */
+  private static final String CODEUTIL_MODULE = "ipython1.kernel.codeutil";
   /** What Jython's {@code InteractiveInterpreter.interrupt} throws into running code. */
   private static final String JYTHON_INTERRUPT_MESSAGE = "Python interrupt";
 
   private static final Logger log = LoggerFactory.getLogger(EngineInterpreter.class);
+  /**
+   * {@code PyTableCode.funcs}: the compiled unit a code object belongs to. Jython keeps no
+   * source with code; this ties a function defined by {@link #execute} to the source that
+   * defined it. Null if this Jython hides it, and then such functions cannot be pulled.
+   */
+  private static final Field FUNCTION_TABLE = functionTableField();
   private static boolean jythonInitialized;
 
   private final Map<String, Object> initialNames;
   private final CodeCache codeCache = new CodeCache();
+  /** Source of each unit compiled by execute, while functions or the cache still use it. */
+  private final Map<Object, String> sourcesByUnit = new WeakHashMap<>();
   private final Map<Integer, ExecuteResult> history = new LinkedHashMap<>() {
     @Override
     protected boolean removeEldestEntry(Map.Entry<Integer, ExecuteResult> eldest) {
@@ -176,7 +193,9 @@ public final class EngineInterpreter implements AutoCloseable {
   }
 
   /**
-   * Unpickles a value and binds it in the namespace.
+   * Unpickles a value and binds it in the namespace. A function canned by
+   * {@code ipython1.kernel.codeutil} (push_function) is compiled again from its source, with the
+   * namespace as its globals.
    *
    * @param name the name to bind
    * @param pickle a pickle, protocol 2 or lower, as raw bytes
@@ -192,7 +211,13 @@ public final class EngineInterpreter implements AutoCloseable {
     try {
       // a Python 2 str holds bytes as chars 0-255: latin-1 maps them one to one
       var data = new PyString(new String(pickle, StandardCharsets.ISO_8859_1));
-      current.namespace.__setitem__(name, current.pickleFunction("loads").__call__(data));
+      PyObject value = current.pickleFunction("loads").__call__(data);
+      // a class attribute, looked up on the type: no user __getattr__ runs for plain values
+      if (value instanceof PyObjectDerived && value.getType().lookup(CANNED_MARK) != null) {
+        // push_function: the function travelled as source; its globals are this namespace
+        value = current.codeutil("uncan").__call__(value, current.namespace);
+      }
+      current.namespace.__setitem__(name, value);
     } catch (RuntimeException | Error e) {
       mark.restore();
       throw new PythonException(current.toRemoteError(e));
@@ -200,12 +225,14 @@ public final class EngineInterpreter implements AutoCloseable {
   }
 
   /**
-   * Pickles the value bound to a name, with {@code cPickle.dumps(value, 2)}.
+   * Pickles the value bound to a name, with {@code cPickle.dumps(value, 2)}. A function is
+   * pickled canned, as its source ({@code ipython1.kernel.codeutil.can}): functions defined by
+   * {@link #execute} or pushed with push_function can be pulled.
    *
    * @param name the name to look up in the namespace
    * @return the pickle's raw bytes
    * @throws PythonException {@code NameError} ({@code name x is not defined}) if the name is not
-   *     bound, or the error pickling raised
+   *     bound, or the error canning or pickling raised
    * @throws IllegalStateException if the interpreter was closed
    */
   public byte[] pull(String name) {
@@ -221,6 +248,10 @@ public final class EngineInterpreter implements AutoCloseable {
           "NameError: " + message + "\n"));
     }
     try {
+      if (value instanceof PyFunction function) {
+        // pull_function: functions travel as source, as they came
+        value = current.codeutil("can").__call__(function, sourceOf(function));
+      }
       var pickle = current.pickleFunction("dumps").__call__(value, Py.newInteger(2));
       return ((PyString) pickle).toBytes();
     } catch (RuntimeException | Error e) {
@@ -320,8 +351,42 @@ public final class EngineInterpreter implements AutoCloseable {
       code = Py.compile_flags(tree, SOURCE_NAME, CompileMode.single, flags);
       compilations++;
       codeCache.put(source, code);
+      Object unit = compiledUnit(code);
+      if (unit != null) {
+        sourcesByUnit.put(unit, source);
+      }
     }
     return code;
+  }
+
+  /** The source of the execute that defined {@code function}, or None if not one of ours. */
+  private PyObject sourceOf(PyFunction function) {
+    Object unit = compiledUnit(function.__code__);
+    String source = unit == null ? null : sourcesByUnit.get(unit);
+    return source == null ? Py.None : Py.newUnicode(source);
+  }
+
+  private static Object compiledUnit(PyCode code) {
+    if (FUNCTION_TABLE == null || !(code instanceof PyTableCode)) {
+      return null;
+    }
+    try {
+      return FUNCTION_TABLE.get(code);
+    } catch (IllegalAccessException e) {
+      return null;
+    }
+  }
+
+  private static Field functionTableField() {
+    try {
+      Field field = PyTableCode.class.getDeclaredField("funcs");
+      field.setAccessible(true);
+      return field;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      log.info("functions defined by execute cannot be pulled with this Jython: {}",
+          e.toString());
+      return null;
+    }
   }
 
   /**
@@ -356,6 +421,7 @@ public final class EngineInterpreter implements AutoCloseable {
     final Capture stderr = new Capture("<stderr>");
     final DisplayTrap displayTrap = new DisplayTrap();
     private final Map<String, PyObject> pickleFunctions = new LinkedHashMap<>();
+    private final Map<String, PyObject> codeutilFunctions = new LinkedHashMap<>();
     private PyObject formatException;
 
     Session(Map<String, Object> initialNames) {
@@ -392,6 +458,12 @@ public final class EngineInterpreter implements AutoCloseable {
     PyObject pickleFunction(String name) {
       return pickleFunctions.computeIfAbsent(name,
           n -> imp.importName("cPickle", true).__getattr__(n));
+    }
+
+    /** A function of ipython1.kernel.codeutil, imported on first use. */
+    PyObject codeutil(String name) {
+      return codeutilFunctions.computeIfAbsent(name,
+          n -> imp.importName(CODEUTIL_MODULE, false).__getattr__(n));
     }
 
     /** The Python view of any throwable escaping user code, with its traceback as Python prints. */
