@@ -19,7 +19,13 @@ class Console(object):
     def __init__(self):
         self.autopx = False
         self.number = 1
-        self.namespace = {'__name__': '__main__', '__builtins__': __builtins__}
+        # the user's namespace is a real __main__ module, so classes and functions defined in
+        # the console pickle by reference and pulled functions rebind to it
+        import imp
+        main = imp.new_module('__main__')
+        main.__builtins__ = __builtins__
+        sys.modules['__main__'] = main
+        self.namespace = main.__dict__
         self.compiler = codeop.CommandCompiler()
 
     # -- output ------------------------------------------------------------------------
@@ -53,6 +59,12 @@ class Console(object):
     def run_cell(self, source):
         """Compiles and runs one complete cell; returns False when input is incomplete."""
         filename = '<ipython-input-%d>' % self.number
+        if isinstance(source, str):
+            try:
+                # typed text is UTF-8: a non-ASCII literal must mean the same here and on the engines
+                source = source.decode('utf-8')
+            except UnicodeError:
+                pass
         stripped = source.strip()
         if stripped.startswith('%') or (self.autopx and stripped == 'autopx'):
             self.run_magic(stripped.lstrip('%'))

@@ -23,6 +23,7 @@ What differs:
 """
 
 import linecache
+import re
 import types
 
 CLOSURE_MESSAGE = "Sorry, cannot pickle code objects with closures"
@@ -32,7 +33,8 @@ class CannedFunction(object):
     """A function reduced to its source, ready to pickle; ``uncan`` rebuilds it.
 
     ``source`` is a ``def`` statement (dedented, without its decorators) or a lambda
-    expression; ``origin`` names where the function was first defined.
+    expression; ``origin`` names where the function was first defined; ``defaults`` is the
+    tuple of default values, None, or a note that they must be evaluated from the source.
     """
 
     # engines look for this attribute before importing this module
@@ -59,12 +61,9 @@ class NotAFunction(object):
 
     _jipython_canned = True
 
-    def __init__(self, type_name):
-        self.type_name = type_name
 
-
-# Default values that could not be pickled: the other side evaluates the source's defaults.
-_EVALUATE_DEFAULTS = 'source'
+# In place of default values that cannot be pickled: the other side evaluates the source's.
+_EVALUATE_DEFAULTS = 'evaluate the defaults of the source'
 # Names uncan registered in linecache -> where their functions were first defined.
 _origins = {}
 
@@ -91,9 +90,10 @@ def can(func, source=None):
         raise ValueError(CLOSURE_MESSAGE)
     code = func.func_code
     if source is not None:
-        lines = source.splitlines(True)
+        lines = _split_lines(source)
     else:
         lines = linecache.getlines(code.co_filename, func.func_globals)
+    lines = _decoded(lines)
     if not lines:
         raise ValueError(
             "cannot find the source of function %s: it was not defined in a file or in the "
@@ -121,7 +121,7 @@ def uncan(canned, namespace):
     mode = 'eval' if canned.is_lambda() else 'exec'
     tree = ast.parse(canned.source, filename, mode)
     node = tree.body if canned.is_lambda() else tree.body[0]
-    keep_defaults = canned.defaults != _EVALUATE_DEFAULTS
+    keep_defaults = isinstance(canned.defaults, tuple)
     if keep_defaults and node.args.defaults:
         # the values come with the function: their expressions must not run here
         node.args.defaults = [ast.copy_location(ast.Name('None', ast.Load()), d)
@@ -138,6 +138,46 @@ def uncan(canned, namespace):
         func.func_defaults = canned.defaults
     func.__name__ = canned.func_name
     return func
+
+
+# PEP 263: a comment on line 1 or 2 naming the source encoding.
+_CODING = re.compile(r'^[ \t\f]*#.*?coding[:=][ \t]*([-_.a-zA-Z0-9]+)')
+
+
+def _decoded(lines):
+    """The source lines as unicode, so that non-ASCII literals mean on the other side what
+    they meant here; a PEP 263 declaration is blanked (unicode source may not have one) and
+    names the encoding, else UTF-8 (what the console reads), else Latin-1."""
+    lines = list(lines)
+    encoding = None
+    for i, line in enumerate(lines[:2]):
+        match = _CODING.match(line)
+        if match:
+            encoding = match.group(1)
+            # the line stays, so line numbers do not move
+            lines[i] = line[:0] + '#\n'
+            break
+    if all(isinstance(line, unicode) for line in lines):
+        return lines
+    text = ''.join(lines)
+    for candidate in (encoding, 'utf-8', 'latin-1'):
+        if candidate is None:
+            continue
+        try:
+            return _split_lines(text.decode(candidate))
+        except (UnicodeError, LookupError):
+            continue
+    return lines
+
+
+def _split_lines(text):
+    """Lines as the tokenizer counts them: ended by newline only (unicode's splitlines also
+    splits at form feeds and other separators), the last one too, as linecache does."""
+    parts = text.split('\n')
+    lines = [part + '\n' for part in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1] + '\n')
+    return lines
 
 
 def _portable_defaults(defaults):
@@ -203,9 +243,9 @@ def _def_source(code, lines):
                     raise _changed(code)
                 state = 'header'
             elif state == 'header':
-                if kind == tokenize.OP and text in '([{':
+                if kind == tokenize.OP and text in ('(', '[', '{'):
                     depth += 1
-                elif kind == tokenize.OP and text in ')]}':
+                elif kind == tokenize.OP and text in (')', ']', '}'):
                     depth -= 1
                 elif kind == tokenize.OP and text == ':' and depth == 0:
                     state = 'colon'
@@ -251,9 +291,9 @@ def _lambda_source(code, lines):
     """The text of the lambda expression ``code`` was compiled from.
 
     The lambdas on the code's first line are found with ``ast``; the one with the code's
-    argument names is cut out of the tokens of its statement. Several lambdas with the same
-    arguments on one line are told apart by compiling each; lambdas that are the same text
-    need no telling apart.
+    argument names is cut out of the tokens of its statement and checked by compiling it.
+    Several lambdas with the same arguments on one line are told apart by their compiled
+    flags if they can be; lambdas that are the same text need no telling apart.
     """
     import ast
     try:
@@ -276,8 +316,9 @@ def _lambda_source(code, lines):
         text = _lambda_text(lines, first_row, row, columns.index(node.col_offset))
         if text is not None and text not in candidates:
             candidates.append(text)
+    candidates = [text for text in candidates if _same_code(text, code, strict=False)]
     if len(candidates) > 1:
-        candidates = [text for text in candidates if _same_code(text, code)]
+        candidates = [text for text in candidates if _same_code(text, code, strict=True)]
     if not candidates:
         raise _changed(code)
     if len(candidates) > 1:
@@ -329,13 +370,17 @@ def _same_arguments(names, expected):
     return True
 
 
-def _same_code(text, code):
+def _same_code(text, code, strict):
+    """Whether ``text`` compiles to a lambda like ``code``: with the same local names, and
+    if ``strict`` the same flags (compiler flags of the defining unit can differ)."""
     try:
         other = eval(compile(text, '<check>', 'eval')).func_code
     except Exception:
         return False
-    return (other.co_varnames == code.co_varnames and other.co_nlocals == code.co_nlocals
-            and other.co_flags == code.co_flags)
+    if other.co_varnames != code.co_varnames:
+        return False
+    return not strict or (other.co_nlocals == code.co_nlocals
+                          and other.co_flags == code.co_flags)
 
 
 def _lambda_text(lines, first_row, row, order):
@@ -351,7 +396,7 @@ def _lambda_text(lines, first_row, row, order):
     seen = 0
     begin = last = None
     depth = colons = 0
-    significant = (tokenize.COMMENT, tokenize.NL)
+    ignored = (tokenize.COMMENT, tokenize.NL)
     try:
         for kind, text, (srow, scol), end, _ in _tokens(lines, start):
             if begin is None:
@@ -362,10 +407,10 @@ def _lambda_text(lines, first_row, row, order):
                 continue
             if kind in (tokenize.NEWLINE, tokenize.ENDMARKER):
                 return _cut(lines, start, begin, last)
-            if kind in significant:
+            if kind in ignored:
                 continue
             if depth == 0:
-                if text in (')', ']', '}', ';', '`'):
+                if text in (')', ']', '}', ';'):
                     return _cut(lines, start, begin, last)
                 if text in (',', 'for') and colons == 0:
                     return _cut(lines, start, begin, last)

@@ -3,6 +3,7 @@
 import os
 import sys
 import cPickle as pickle
+import types
 
 from java.time import Duration
 from java.util import ArrayList, LinkedHashMap
@@ -14,6 +15,7 @@ from org.jipython.actors.client import Targets as _Targets
 from org.jipython.actors.protocol import EngineOp as _Op
 from org.jipython.runtime.error import JipythonException as _JipythonException
 
+from ipython1.kernel import codeutil
 from ipython1.kernel import error
 from ipython1.kernel.parallel import ParallelMixin
 
@@ -97,6 +99,14 @@ def _message(result):
         display = _s(result.displayRepr())
         msg['display'] = {'pprint': display, 'repr': display}
     return msg
+
+
+def _unpickle(data):
+    value = pickle.loads(_bridge.toStr(data))
+    if isinstance(value, codeutil.CannedFunction):
+        import __main__
+        value = codeutil.uncan(value, __main__.__dict__)
+    return value
 
 
 def _result_list(replies):
@@ -289,6 +299,9 @@ class MultiEngineClient(ParallelMixin):
         for key, value in namespace.items():
             if not isinstance(key, basestring):
                 raise TypeError("keys of a pushed namespace must be str, not %r" % (key,))
+            if isinstance(value, types.FunctionType):
+                # functions travel as source; the engine rebinds them to its namespace
+                value = codeutil.can(value)
             try:
                 data = pickle.dumps(value, 2)
             except Exception, e:
@@ -313,7 +326,7 @@ class MultiEngineClient(ParallelMixin):
         def unpickle(replies):
             values = []
             for reply in replies:
-                got = [pickle.loads(_bridge.toStr(v)) for v in reply.values()]
+                got = [_unpickle(v) for v in reply.values()]
                 values.append(got[0] if single else got)
             return values
         return self._run(_Op.Pull(java_names), 'pull', targets, block, unpickle)

@@ -16,10 +16,6 @@ from ipython1.kernel import map as _map
 _MAP_SOURCE = ('_ipython_map_seq_result = '
                'map(%s, *zip(*_ipython_map_seq)) if _ipython_map_seq else []')
 
-# Used when the configuration cannot be read; the value of reference.conf.
-_DEFAULT_MAX_VALUE_BYTES = 240000
-_max_value_bytes = []
-
 
 class ParallelMixin(object):
     """Methods built on push, pull and execute; see ipython1.kernel.multiengineclient."""
@@ -40,13 +36,13 @@ class ParallelMixin(object):
         for key, value in namespace.items():
             if not isinstance(value, types.FunctionType):
                 # the engines refuse it, as the original's did, and bind none of the others
-                canned = {key: codeutil.NotAFunction(type(value).__name__)}
+                canned = {key: codeutil.NotAFunction()}
                 break
         else:
             for key, value in namespace.items():
                 canned[key] = codeutil.can(value)
         try:
-            # block=False: relabel a CompositeError when the PendingResult's value arrives
+            # block=False: engine errors keep the label 'push'
             return self.push(canned, targets=targets, block=block)
         except error.CompositeError, e:
             raise _relabelled(e, 'push_function')
@@ -58,14 +54,17 @@ class ParallelMixin(object):
         is not a function comes back as it is.
         """
         namespace = sys._getframe(1).f_globals
+        several_keys = isinstance(keys, (list, tuple)) and len(keys) > 1
+
+        def uncanned(values):
+            if several_keys:
+                return [[_uncanned(v, namespace) for v in entry] for entry in values]
+            return [_uncanned(entry, namespace) for entry in values]
         try:
-            values = self.pull(keys, targets=targets, block=block)
+            # block=False: engine errors keep the label 'pull'
+            return _then(self.pull(keys, targets=targets, block=block), uncanned)
         except error.CompositeError, e:
             raise _relabelled(e, 'pull_function')
-        # block=False: uncan when the PendingResult's value arrives
-        if isinstance(keys, (list, tuple)) and len(keys) > 1:
-            return [[_uncanned(v, namespace) for v in entry] for entry in values]
-        return [_uncanned(entry, namespace) for entry in values]
 
     # -- pull, transposed ---------------------------------------------------------------
 
@@ -78,16 +77,16 @@ class ParallelMixin(object):
         """
         if targets is None:
             targets = self.targets
-        several_targets = not isinstance(targets, (int, long)) and len(targets) > 1
-        values = self.pull(keys, targets=targets, block=block)
-        # block=False: transpose when the PendingResult's value arrives
-        if several_targets:
-            if isinstance(keys, (list, tuple)) and len(keys) > 1:
-                return zip(*values)
+        several_targets = isinstance(targets, (str, list, tuple)) and len(targets) > 1
+        several_keys = isinstance(keys, (list, tuple)) and len(keys) > 1
+
+        def transposed(values):
+            if several_targets:
+                return zip(*values) if several_keys else values
+            if isinstance(targets, (int, long)):
+                return values[0]
             return values
-        if isinstance(targets, (int, long)):
-            return values[0]
-        return values
+        return _then(self.pull(keys, targets=targets, block=block), transposed)
 
     # -- scatter and gather -------------------------------------------------------------
 
@@ -110,9 +109,9 @@ class ParallelMixin(object):
             if flatten and len(piece) == 1:
                 piece = piece[0]
             namespaces.append({key: piece})
-        _check_fits_one_message(namespaces, engines)
         failures = []
-        # block=False: push every piece with block=False, then wait for all of them
+        # block=False is not honoured yet: the original returned one PendingResult for all
+        # the pushes (a client-side pending store); this waits for each push in turn
         for engine_id, namespace in zip(engines, namespaces):
             try:
                 self.push(namespace, targets=engine_id, block=True)
@@ -138,12 +137,12 @@ class ParallelMixin(object):
         pull_targets = engines or (self.targets if targets is None else targets)
         distribution = _map.distribution(dist)
         try:
-            pieces = self.pull(key, targets=pull_targets, block=block)
+            # block=False: engine errors come as from 'pull'
+            return _then(self.pull(key, targets=pull_targets, block=block),
+                         distribution.joinPartitions)
         except error.CompositeError, e:
             raise error.CompositeError(
                 "one or more exceptions from call to method: gather", e.elist)
-        # block=False: join when the PendingResult's value arrives
-        return distribution.joinPartitions(pieces)
 
     # -- map ----------------------------------------------------------------------------
 
@@ -247,6 +246,14 @@ class MultiEngineMapper(object):
                                         block=self.block)
 
 
+def _then(result, transform):
+    """``transform(result)``; for a PendingResult (block=False), applied to its value."""
+    if hasattr(result, 'add_callback'):
+        result.add_callback(transform)
+        return result
+    return transform(result)
+
+
 def _uncanned(value, namespace):
     if isinstance(value, codeutil.CannedFunction):
         return codeutil.uncan(value, namespace)
@@ -266,37 +273,3 @@ def _relabelled(composite, method):
 def _engine_failure(exception, engine_id, method):
     exception._ipython_engine_info = {'engineid': engine_id, 'method': method, 'args': []}
     return (type(exception), exception, None)
-
-
-def _max_message_bytes():
-    """The most pickled bytes one message may carry: the engines' limit for replies, which
-    is also what keeps a request under the transport's maximum frame size."""
-    if not _max_value_bytes:
-        try:
-            from org.jipython.actors.internal import Systems
-            _max_value_bytes.append(Systems.load().getInt('jipython.engine.max-value-bytes'))
-        except Exception:
-            _max_value_bytes.append(_DEFAULT_MAX_VALUE_BYTES)
-    return _max_value_bytes[0]
-
-
-def _check_fits_one_message(namespaces, engines):
-    """Refuses, before anything is sent, a piece that one message cannot carry: the transport
-    would drop it and the push would never be answered.
-
-    Remove when large values travel in chunks.
-    """
-    import cPickle
-    limit = _max_message_bytes()
-    for engine_id, namespace in zip(engines, namespaces):
-        for key, value in namespace.items():
-            try:
-                size = len(cPickle.dumps(value, 2))
-            except Exception:
-                continue    # push reports what cannot be pickled
-            if size > limit:
-                raise error.MessageSizeError(
-                    "the piece of %s for engine %d is %d bytes pickled; one message carries "
-                    "at most %d (jipython.engine.max-value-bytes) until large values are sent "
-                    "in chunks: scatter smaller sequences, or to more engines"
-                    % (key, engine_id, size, limit))

@@ -399,7 +399,7 @@ class TaskClient(object):
         ids = ArrayList()
         for taskid in taskids:
             if isinstance(taskid, (int, long)) and not isinstance(taskid, bool):
-                ids.add(long(taskid))
+                ids.add(int(taskid))
         _wait(self._java.barrier(ids))
 
     def spin(self):
@@ -428,7 +428,7 @@ class TaskClient(object):
             taskids = [taskids]
         ids = ArrayList()
         for taskid in taskids:
-            ids.add(_check_id(taskid))
+            ids.add(int(_check_id(taskid)))
         return int(_wait(self._java.clear(ids)))
 
     def map(self, func, *sequences):

@@ -249,7 +249,7 @@ public final class EngineInterpreter implements AutoCloseable {
     }
     try {
       if (value instanceof PyFunction function) {
-        // pull_function: functions travel as source, as they came
+        // functions travel as source; pull_function compiles them again on the client
         value = current.codeutil("can").__call__(function, sourceOf(function));
       }
       var pickle = current.pickleFunction("dumps").__call__(value, Py.newInteger(2));
