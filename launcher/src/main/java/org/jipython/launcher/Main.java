@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "jipython 0.1.0",
     description = "Interactive parallel computing for the JVM.",
-    subcommands = {IpController.class, IpEngine.class, IpCluster.class, Console.class})
+    subcommands = {IpController.class, IpEngine.class, IpCluster.class, Console.class,
+        Bench.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
