@@ -15,8 +15,10 @@ jipython_build_if_needed() {
   if [[ -n "$stale" ]]; then
     command -v mvn >/dev/null || { echo "jipython: Maven (mvn) is needed to build; install it (apt-get install maven)" >&2; exit 2; }
     echo "jipython: building (first use or sources changed)..." >&2
+    # Maven leaves colour resets without a newline even in batch mode; they would glue onto the
+    # first line the command prints
     ( cd "$JIPYTHON_HOME" && flock "$JIPYTHON_HOME/.build.lock" \
-        mvn -q -B install -DskipTests -pl launcher -am ) >&2
+        mvn -q -B install -DskipTests -pl launcher -am ) 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2
   fi
 }
 

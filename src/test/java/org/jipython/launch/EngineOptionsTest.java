@@ -43,7 +43,7 @@ class EngineOptionsTest {
         List.of(Home.script("ipengine").toString(), "--classpath", jar.toString()),
         Map.of("IPYTHONDIR", controller.ipythonDir().toString(),
             "PMI_RANK", "2", "PMI_SIZE", "3"));
-    engine.awaitLine(l -> l.startsWith("ipengine: registered as engine "), Duration.ofSeconds(180));
+    engine.awaitLine(l -> l.contains("ipengine: registered as engine "), Duration.ofSeconds(180));
     mec = MultiEngineClient.connect(controller.furl("ipcontroller-mec.furl"));
   }
 

@@ -6,10 +6,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -60,7 +59,7 @@ final class IpCluster implements Callable<Integer> {
 
   @Option(names = "--restarts", paramLabel = "K", defaultValue = "3",
       description = "How many times a crashed engine (for mpiexec: the mpirun job) is started "
-          + "again (default: ${DEFAULT-VALUE}).")
+          + "again (default: ${DEFAULT-VALUE}). One stopped by SIGINT or SIGTERM is not.")
   int restarts;
 
   @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "120",
@@ -94,7 +93,7 @@ final class IpCluster implements Callable<Integer> {
 
   @Option(names = "--mpi-args", paramLabel = "ARGS",
       description = "mpiexec mode: more mpirun arguments, split at spaces (e.g. "
-          + "'--hostfile hosts').")
+          + "'--hostfile hosts'; engines on other hosts also need --ip 0.0.0.0).")
   String mpiArgs;
 
   @Option(names = "--clusterfile", paramLabel = "FILE", defaultValue = "clusterfile",
@@ -106,17 +105,16 @@ final class IpCluster implements Callable<Integer> {
       description = "ssh mode: the ssh command (default: ${DEFAULT-VALUE}).")
   String sshCommand;
 
+  @Option(names = "--scp", paramLabel = "COMMAND", defaultValue = "scp",
+      description = "ssh mode: the scp command, for send_furl (default: ${DEFAULT-VALUE}).")
+  String scpCommand;
+
   @Option(names = "--remote-ipengine", paramLabel = "PATH",
       description = "ssh mode: ipengine on the remote hosts (default: this installation's "
           + "scripts/ipengine, the same path as here).")
   String remoteIpengine;
 
-  private final List<EngineSlot> slots = new CopyOnWriteArrayList<>();
-  private final TreeSet<Integer> registered = new TreeSet<>();
-  private final CompletableFuture<Void> allRegistered = new CompletableFuture<>();
-  private volatile Process controller;
-  private volatile boolean stopping;
-  private int expectedEngines;
+  private Supervisor supervisor;
   private Logger log;
   private Path ipythonDirPath;
 
@@ -134,7 +132,7 @@ final class IpCluster implements Callable<Integer> {
     ipythonDirPath = folder.dir().getParent();
     var logFile = Logs.init("ipcluster", folder.logDir(), null);
     log = LoggerFactory.getLogger(IpCluster.class);
-    List<EngineSlot> planned;
+    List<Supervisor.Slot> planned;
     try {
       planned = plan(folder.engineFurl());
     } catch (IllegalArgumentException | IOException e) {
@@ -142,37 +140,43 @@ final class IpCluster implements Callable<Integer> {
       log.error("{}", e.getMessage());
       return 2;
     }
-    expectedEngines = planned.stream().mapToInt(EngineSlot::engines).sum();
-    Runtime.getRuntime().addShutdownHook(new Thread(this::stopAll, "jipython-ipcluster-stop"));
+    int expectedEngines = planned.stream().mapToInt(Supervisor.Slot::engines).sum();
+    supervisor = new Supervisor(log, expectedEngines);
+    Runtime.getRuntime().addShutdownHook(
+        new Thread(supervisor::stopAll, "jipython-ipcluster-stop"));
 
     long t0 = System.nanoTime();
-    if (!startController(folder.logDir())) {
+    var controller = startController(folder.logDir());
+    if (controller == null) {
       return 1;
     }
     log.info("Controller started");
-    for (var slot : planned) {
-      if (slot.ssh != null && slot.sendFurl) {
-        sendFurl(slot);
-      }
-    }
-    for (var slot : planned) {
-      slots.add(slot);
-      start(slot);
-    }
-    log.info("Engines started with pids: {}",
-        slots.stream().map(s -> s.process == null ? "?" : Long.toString(s.process.pid()))
-            .toList());
     try {
-      allRegistered.get(timeoutSeconds, TimeUnit.SECONDS);
+      for (var slot : planned) {
+        if (slot.sendFurl) {
+          sendFurl(slot);
+        }
+      }
+    } catch (IOException e) {
+      log.error("{}", e.getMessage());
+      return 1;
+    }
+    for (var slot : planned) {
+      supervisor.start(slot, restarts);
+    }
+    log.info("Engines started with pids: {}", supervisor.pids());
+    try {
+      supervisor.allRegistered().get(timeoutSeconds, TimeUnit.SECONDS);
     } catch (TimeoutException e) {
-      System.err.println("ipcluster: only " + registeredCount() + " of " + expectedEngines
-          + " engines registered within " + timeoutSeconds + " s; see " + folder.logDir());
+      System.err.println("ipcluster: only " + supervisor.registeredCount() + " of "
+          + expectedEngines + " engines registered within " + timeoutSeconds + " s; see "
+          + folder.logDir());
       return 1;
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     log.info("cluster up in {} s", String.format("%.2f", seconds));
     System.out.printf("ipcluster: a controller and %d engines are up (ids %s) in %.1f s.%n",
-        expectedEngines, ids(), seconds);
+        expectedEngines, supervisor.ids(), seconds);
     System.out.println("ipcluster: connect with scripts/jipython, then:");
     System.out.println("    from ipython1.kernel import client");
     System.out.println("    mec = client.MultiEngineClient()");
@@ -182,11 +186,11 @@ final class IpCluster implements Callable<Integer> {
     System.out.println("ipcluster: stop with Ctrl-C, or kill -TERM " + pid());
     System.out.flush();
     controller.waitFor();
-    return stopping ? 0 : 1;
+    return supervisor.stopping() ? 0 : 1;
   }
 
   /** What to start for this mode: one slot per engine process (one mpirun for mpiexec). */
-  private List<EngineSlot> plan(Path engineFurl) throws IOException {
+  private List<Supervisor.Slot> plan(Path engineFurl) throws IOException {
     var engineArgs = new ArrayList<String>();
     for (var entry : classpath) {
       engineArgs.addAll(List.of("--classpath", entry));
@@ -195,12 +199,12 @@ final class IpCluster implements Callable<Integer> {
     var local = new ArrayList<>(List.of("ipengine", "--ipythondir", ipythonDirPath.toString(),
         "--parent-pid", pid()));
     local.addAll(engineArgs);
-    var planned = new ArrayList<EngineSlot>();
+    var planned = new ArrayList<Supervisor.Slot>();
     switch (mode) {
       case "local" -> {
         for (int i = 0; i < engines; i++) {
-          planned.add(new EngineSlot("engine " + i, ChildJvm.javaCommand("engine", local),
-              Map.of(), 1, null, false));
+          planned.add(new Supervisor.Slot("ipengine " + i,
+              ChildJvm.javaCommand("engine", local), Map.of(), 1, null, null, false));
         }
       }
       case "mpiexec", "mpirun" -> {
@@ -214,28 +218,26 @@ final class IpCluster implements Callable<Integer> {
         var multiHost = extra.stream().anyMatch(a -> a.startsWith("--hostfile")
             || a.startsWith("-hostfile") || a.equals("-H") || a.startsWith("--host")
             || a.equals("--machinefile") || a.equals("-machinefile"));
-        planned.add(new EngineSlot("mpirun", command, openMpiEnv(System.getenv(), !multiHost),
-            engines, null, false));
+        planned.add(new Supervisor.Slot("mpirun", command,
+            openMpiEnv(System.getenv(), !multiHost), engines, null, null, false));
       }
       default -> {
         var cluster = SshEngines.ClusterFile.read(clusterFile);
         var remote = remoteIpengine != null ? remoteIpengine : defaultRemoteIpengine();
         var ssh = new ArrayList<>(List.of(sshCommand.trim().split("\\s+")));
         ssh.addAll(List.of("-o", "BatchMode=yes"));
-        var launcher = new SshEngines(ssh, List.of("scp", "-o", "BatchMode=yes", "-q"), remote,
-            ipythonDirPath, engineFurl, engineArgs);
+        var scp = new ArrayList<>(List.of(scpCommand.trim().split("\\s+")));
+        scp.addAll(List.of("-o", "BatchMode=yes", "-q"));
+        var launcher = new SshEngines(ssh, scp, remote, ipythonDirPath, engineFurl, engineArgs);
         for (var host : cluster.hosts()) {
           for (int i = 0; i < host.engines(); i++) {
-            var slot = new EngineSlot("engine " + i + " on " + host.name(),
+            planned.add(new Supervisor.Slot("ipengine " + i + " on " + host.name(),
                 launcher.engineCommand(host.name(), cluster.sendFurl()), Map.of(), 1,
-                launcher, cluster.sendFurl() && i == 0);
-            slot.host = host.name();
-            planned.add(slot);
+                launcher, host.name(), cluster.sendFurl() && i == 0));
           }
         }
       }
     }
-    planned.forEach(slot -> slot.restartsLeft = restarts);
     return planned;
   }
 
@@ -254,7 +256,8 @@ final class IpCluster implements Callable<Integer> {
     return env;
   }
 
-  private boolean startController(Path logDir) throws Exception {
+  /** Starts ipcontroller and waits until it is ready; null (after saying why) if it is not. */
+  private Process startController(Path logDir) throws Exception {
     var args = new ArrayList<>(List.of("ipcontroller", "--ipythondir", ipythonDirPath.toString(),
         "--parent-pid", pid()));
     var listen = ip != null ? ip : mode.equals("ssh") ? "0.0.0.0" : null;
@@ -277,11 +280,11 @@ final class IpCluster implements Callable<Integer> {
         ready.complete(null);
       }
     });
-    controller = process;
+    supervisor.controller(process);
     log.info("Process ipcontroller has started with pid={}", process.pid());
     process.onExit().thenRun(() -> {
       ready.completeExceptionally(new IllegalStateException("exited"));
-      if (!stopping) {
+      if (!supervisor.stopping()) {
         log.error("the controller exited (code {}); stopping the cluster", process.exitValue());
         System.err.println("ipcluster: the controller exited; stopping the cluster");
         System.exit(1);
@@ -289,15 +292,18 @@ final class IpCluster implements Callable<Integer> {
     });
     try {
       ready.get(timeoutSeconds, TimeUnit.SECONDS);
-      return true;
+      return process;
     } catch (TimeoutException e) {
       System.err.println("ipcluster: the controller did not start within " + timeoutSeconds
           + " s; see " + logDir);
-      return false;
+      return null;
+    } catch (ExecutionException e) {
+      System.err.println("ipcluster: the controller exited before it was ready; see " + logDir);
+      return null;
     }
   }
 
-  private void sendFurl(EngineSlot slot) throws IOException, InterruptedException {
+  private void sendFurl(Supervisor.Slot slot) throws IOException, InterruptedException {
     for (var command : slot.ssh.sendFurlCommands(slot.host)) {
       log.info("sending the engine furl file to {}: {}", slot.host, command);
       var process = ChildJvm.startCommand(command, Map.of(),
@@ -310,141 +316,6 @@ final class IpCluster implements Callable<Integer> {
     }
   }
 
-  private void start(EngineSlot slot) {
-    if (stopping) {
-      return;
-    }
-    try {
-      slot.remotePid = -1;
-      var process = ChildJvm.startCommand(slot.command, slot.env, line -> onEngineLine(slot, line));
-      slot.process = process;
-      log.info("starting engine: {} (pid {})", slot.label, process.pid());
-      if (!slot.env.isEmpty()) {
-        log.info("{} runs with {}", slot.label, slot.env);
-      }
-      process.onExit().thenAccept(p -> onExit(slot, p));
-    } catch (IOException e) {
-      log.error("could not start {}: {}", slot.label, e.getMessage());
-      System.err.println("ipcluster: could not start " + slot.label + ": " + e.getMessage());
-    }
-  }
-
-  private void onEngineLine(EngineSlot slot, String line) {
-    log.info("[{}] {}", slot.label, line);
-    var remote = SshEngines.remotePid(line);
-    if (remote.isPresent()) {
-      slot.remotePid = remote.getAsLong();
-      return;
-    }
-    int at = line.indexOf(IpEngine.REGISTERED);
-    if (at < 0) {
-      return;
-    }
-    try {
-      int id = Integer.parseInt(line.substring(at + IpEngine.REGISTERED.length()).trim());
-      synchronized (registered) {
-        registered.add(id);
-        if (registered.size() >= expectedEngines) {
-          allRegistered.complete(null);
-        }
-      }
-    } catch (NumberFormatException e) {
-      // not the line we count
-    }
-  }
-
-  private void onExit(EngineSlot slot, Process p) {
-    if (stopping) {
-      return;
-    }
-    if (p.exitValue() == 0) {
-      log.info("{} (pid {}) exited normally", slot.label, p.pid());
-      return;
-    }
-    if (slot.restartsLeft <= 0) {
-      log.error("{} (pid {}) crashed (code {}); no restarts left", slot.label, p.pid(),
-          p.exitValue());
-      return;
-    }
-    slot.restartsLeft--;
-    log.warn("{} (pid {}) crashed (code {}); starting it again ({} restarts left)", slot.label,
-        p.pid(), p.exitValue(), slot.restartsLeft);
-    start(slot);
-  }
-
-  /**
-   * Stops everything: remote engines by pid over ssh, then the local engine processes (mpirun
-   * forwards SIGTERM to its ranks), then the controller; whatever of the recorded process trees
-   * is still alive after a grace period is killed by pid.
-   */
-  private void stopAll() {
-    stopping = true;
-    if (log == null) {
-      return;
-    }
-    log.info("Stopping cluster (stop signal or exit)");
-    var remoteStops = new ArrayList<Process>();
-    for (var slot : slots) {
-      if (slot.ssh != null && slot.remotePid > 0) {
-        try {
-          remoteStops.add(ChildJvm.startCommand(slot.ssh.stopCommand(slot.host, slot.remotePid),
-              Map.of(), line -> log.info("[stop {}] {}", slot.host, line)));
-        } catch (IOException e) {
-          log.warn("could not stop {} (remote pid {}): {}", slot.label, slot.remotePid,
-              e.getMessage());
-        }
-      }
-    }
-    var engineTrees = new ArrayList<ProcessHandle>();
-    for (var slot : slots) {
-      if (slot.process != null) {
-        engineTrees.add(slot.process.toHandle());
-        slot.process.descendants().forEach(engineTrees::add);
-      }
-    }
-    for (var slot : slots) {
-      if (slot.process != null) {
-        slot.process.destroy();
-      }
-    }
-    int stopped = stopTrees(engineTrees, 10);
-    for (var p : remoteStops) {
-      waitQuietly(p.toHandle(), 10);
-      p.destroyForcibly();
-    }
-    var controllerTree = new ArrayList<ProcessHandle>();
-    if (controller != null) {
-      controllerTree.add(controller.toHandle());
-      controller.descendants().forEach(controllerTree::add);
-      controller.destroy();
-    }
-    stopped += stopTrees(controllerTree, 10);
-    log.info("all {} processes stopped", stopped);
-  }
-
-  /** Waits up to {@code seconds} for every process, then SIGKILLs the living by pid. */
-  private int stopTrees(List<ProcessHandle> tree, int seconds) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    for (var p : tree) {
-      long left = Math.max(0, deadline - System.nanoTime());
-      if (!waitQuietly(p, left / 1e9)) {
-        log.warn("pid {} did not stop within {} s; killing it", p.pid(), seconds);
-        p.destroyForcibly();
-        waitQuietly(p, 5);
-      }
-    }
-    return tree.size();
-  }
-
-  private static boolean waitQuietly(ProcessHandle p, double seconds) {
-    try {
-      p.onExit().get((long) (seconds * 1000), TimeUnit.MILLISECONDS);
-      return true;
-    } catch (Exception e) {
-      return !p.isAlive();
-    }
-  }
-
   private String defaultRemoteIpengine() {
     var home = System.getProperty(HOME_PROPERTY);
     if (home == null) {
@@ -452,18 +323,6 @@ final class IpCluster implements Callable<Integer> {
           + "ipengine on the remote hosts): this process was not started by scripts/ipcluster");
     }
     return Path.of(home, "scripts", "ipengine").toString();
-  }
-
-  private int registeredCount() {
-    synchronized (registered) {
-      return registered.size();
-    }
-  }
-
-  private String ids() {
-    synchronized (registered) {
-      return registered.toString().replace("[", "").replace("]", "");
-    }
   }
 
   private static String pid() {
@@ -476,33 +335,5 @@ final class IpCluster implements Callable<Integer> {
       map.put(keysAndValues[i], keysAndValues[i + 1]);
     }
     return java.util.Collections.unmodifiableMap(map);
-  }
-
-  /** One supervised process that runs engines: an engine, an ssh session, or an mpirun job. */
-  private static final class EngineSlot {
-    final String label;
-    final List<String> command;
-    final Map<String, String> env;
-    final int engines;
-    final SshEngines ssh;
-    final boolean sendFurl;
-    String host;
-    volatile Process process;
-    volatile long remotePid = -1;
-    int restartsLeft;
-
-    EngineSlot(String label, List<String> command, Map<String, String> env, int engines,
-        SshEngines ssh, boolean sendFurl) {
-      this.label = label;
-      this.command = List.copyOf(command);
-      this.env = Map.copyOf(env);
-      this.engines = engines;
-      this.ssh = ssh;
-      this.sendFurl = sendFurl;
-    }
-
-    int engines() {
-      return engines;
-    }
   }
 }

@@ -145,7 +145,9 @@ final class IpEngine implements Callable<Integer> {
         }, Duration.ofNanos(left)));
     node.registered().whenComplete((id, failure) -> {
       if (failure != null) {
-        System.err.println("ipengine: " + failure.getMessage() + "; log: " + logFile);
+        // the reason is on standard error already, as an ERROR log line
+        System.err.println("ipengine: stopping (exit status " + EXIT_GAVE_UP + "); log: "
+            + logFile);
         System.err.flush();
         // before the actor system's own shutdown exits the JVM with Pekko's status
         new Thread(() -> System.exit(EXIT_GAVE_UP), "jipython-engine-exit").start();
@@ -202,7 +204,7 @@ final class IpEngine implements Callable<Integer> {
       if (System.nanoTime() > deadline) {
         var message = "gave up after " + waitSeconds + " s waiting for " + waitingFor
             + " (--wait sets how long)";
-        log.error("{}", message);
+        log.warn("{}", message);
         System.err.println("ipengine: " + message);
         return null;
       }
@@ -287,7 +289,7 @@ final class IpEngine implements Callable<Integer> {
   }
 
   private int usage(String message) {
-    log.error("{}", message);
+    log.warn("{}", message);
     System.err.println("ipengine: " + message);
     return EXIT_USAGE;
   }

@@ -162,9 +162,9 @@ public final class EngineNode implements AutoCloseable {
     }
 
     Behavior<Command> giveUp(String stage) {
-      return fail("gave up after " + timeout.toSeconds() + " s: " + stage + " the controller at "
-          + controller + "; is ipcontroller running there, and is this its current engine furl"
-          + " file? (--wait sets how long an engine waits)");
+      long seconds = (timeout.toMillis() + 999) / 1000;
+      return fail("gave up: " + stage + " the controller at " + controller + " within " + seconds
+          + " s; is ipcontroller running there, and is this its current engine furl file?");
     }
   }
 
