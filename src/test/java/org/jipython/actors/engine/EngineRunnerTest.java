@@ -99,7 +99,11 @@ class EngineRunnerTest {
   void aKillIsAnsweredThenTheProcessIsStopped() {
     runner.submit(new EngineWorker.Run(1, 1, new EngineOp.Kill(), queue.ref()));
     assertTrue(next().reply().ok());
-    assertEquals(1, kills.get());
+    // the process is stopped right after the answer is sent
+    queue.awaitAssert(WAIT, () -> {
+      assertEquals(1, kills.get());
+      return null;
+    });
   }
 
   @Test
