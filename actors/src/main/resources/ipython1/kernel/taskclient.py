@@ -13,6 +13,7 @@ Functions (MapTask functions, ``depend``) travel as source, as everywhere in jip
 import atexit
 import time
 import types
+import weakref
 import cPickle as pickle
 
 from java.util import ArrayList, LinkedHashMap
@@ -29,12 +30,19 @@ from ipython1.kernel import error
 
 _TIME_FORMAT = '%Y/%m/%d %H:%M:%S'
 
-# the names a MapTask uses on the engine; they stay there after the task, as in the original
+# the names a MapTask uses on the engine; they stay there after the task, as in the original.
+# The function travels as its canned pickle (a str, so the engine's push does not rebuild it
+# for every task); ipython1.kernel.taskengine rebuilds it once per engine.
+_CANNED = '_ipython_task_canned'
 _FUNCTION = '_ipython_task_function'
 _ARGS = '_ipython_task_args'
 _KWARGS = '_ipython_task_kwargs'
 _RESULT = '_ipython_task_result'
-_CALL = '%s = %s(*%s, **%s)' % (_RESULT, _FUNCTION, _ARGS, _KWARGS)
+_CALL = ("%s = __import__('ipython1.kernel.taskengine', None, None, ['function'])"
+         ".function(globals(), %s)\n"
+         "%s = %s(*%s, **%s)") % (_FUNCTION, _CANNED, _RESULT, _FUNCTION, _ARGS, _KWARGS)
+# canned functions by function, as canning reads and tokenizes the source
+_canned_functions = weakref.WeakKeyDictionary()
 
 
 # -- tasks -------------------------------------------------------------------------------------
@@ -163,7 +171,8 @@ class MapTask(BaseTask):
         return (_RESULT,)
 
     def _push(self, canned):
-        return [(_FUNCTION, _canned_pickle(self.function, canned, 'the task function')),
+        function = _canned_pickle(self.function, canned, 'the task function')
+        return [(_CANNED, _dumps(function, 'the task function')),
                 (_ARGS, _dumps(tuple(self.args), 'the task arguments')),
                 (_KWARGS, _dumps(self.kwargs, 'the task keyword arguments'))]
 
@@ -176,10 +185,22 @@ def _dumps(value, what):
 
 
 def _canned_pickle(func, canned, what):
+    """The pickled CannedFunction of ``func``; ``canned`` keeps them for one call."""
     key = id(func)
     entry = canned.get(key)
     if entry is None or entry[0] is not func:
-        entry = (func, _dumps(codeutil.can(func), what))
+        data = None
+        try:
+            data = _canned_functions.get(func)
+        except TypeError:
+            pass
+        if data is None:
+            data = _dumps(codeutil.can(func), what)
+            try:
+                _canned_functions[func] = data
+            except TypeError:
+                pass
+        entry = (func, data)
         canned[key] = entry
     return entry[1]
 
@@ -297,12 +318,20 @@ def _exception(failure, engine_id=None):
     """The Python exception for a Java Failure, carrying the remote traceback."""
     remote = failure.remote()
     name = remote.typeName() if remote is not None else failure.pythonTypeName()
-    et, ev = error.make_exception(name or 'KernelError', failure.message())
+    et, ev = error.make_exception(_str(name or 'KernelError'), _str(failure.message()))
     if remote is not None and remote.traceback():
         ev._ipython_traceback_text = remote.traceback()
     if engine_id is not None:
         ev._ipython_engine_info = {'engineid': engine_id, 'method': 'execute', 'args': []}
     return et, ev
+
+
+def _str(text):
+    """A Java string as a Python str when it is ASCII (as the original's messages were)."""
+    try:
+        return str(text)
+    except UnicodeError:
+        return text
 
 
 def _failure(failure, engine_id):
@@ -347,10 +376,13 @@ class TaskClient(object):
         """Submits ``task``; returns its id (from 0), or its result with ``block=True``."""
         if not isinstance(task, BaseTask):
             raise TypeError("a task (StringTask or MapTask) expected, not %r" % (task,))
+        if block:
+            # one round trip: the controller answers when the task is over
+            outcome = _wait(self._java.submitAndAwait(task._spec({})))
+            task.taskid = int(outcome.taskId())
+            return self._result(outcome)
         taskid = int(_wait(self._java.submit(task._spec({}))))
         task.taskid = taskid
-        if block:
-            return self.get_task_result(taskid, block=True)
         return taskid
 
     def get_task_result(self, taskid, block=False):

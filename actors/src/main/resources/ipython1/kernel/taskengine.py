@@ -1,9 +1,32 @@
-"""What the task scheduler runs on engines.
+"""What tasks run on engines.
 
-The controller never unpickles, so it cannot call a task's ``depend`` function itself: it asks
-an idle engine to evaluate ``depend_verdict(...)`` (see TaskDependencies in the controller)
-and reads the displayed ``True`` or ``False``.
+* ``function``: a MapTask's function, rebuilt from its canned source once per engine
+  namespace instead of once per task (compiling is what a small task would otherwise spend
+  its time on).
+* ``depend_verdict``: the controller never unpickles, so it cannot call a task's ``depend``
+  function itself: it asks an idle engine to evaluate ``depend_verdict(...)`` (see
+  TaskDependencies in the controller) and reads the displayed ``True`` or ``False``.
 """
+
+# (id of the namespace, pickled CannedFunction) -> the function; Jython never reuses an id,
+# and a reset engine loads this module afresh
+_functions = {}
+_FUNCTIONS_LIMIT = 256
+
+
+def function(namespace, canned):
+    """The function the pickled CannedFunction ``canned`` stands for, with ``namespace`` as
+    its globals; the same pickle gives the same function object while the namespace lives."""
+    key = (id(namespace), canned)
+    func = _functions.get(key)
+    if func is None:
+        import cPickle
+        from ipython1.kernel import codeutil
+        func = codeutil.uncan(cPickle.loads(canned), namespace)
+        if len(_functions) >= _FUNCTIONS_LIMIT:
+            _functions.clear()
+        _functions[key] = func
+    return func
 
 
 def depend_verdict(namespace, canned, names, pickles):

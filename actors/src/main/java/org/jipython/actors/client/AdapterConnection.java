@@ -1,7 +1,9 @@
 package org.jipython.actors.client;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -29,6 +31,11 @@ import org.jipython.runtime.security.FurlFile;
  * completes the caller's future by request id, so a request costs no temporary actor and no
  * extra hop.
  *
+ * <p>At most {@link #MAX_IN_FLIGHT} requests are outstanding at a time; later ones wait here,
+ * in order, until replies come back. Without that, a burst of requests (a map of thousands of
+ * tasks) overflows the transport's send queue, which drops messages, and their callers would
+ * wait forever.
+ *
  * @param <C> the adapter's command type
  * @param <R> the adapter's reply type
  */
@@ -40,12 +47,18 @@ final class AdapterConnection<C, R> implements AutoCloseable {
     C create(String capability, long requestId, ActorRef<R> replyTo);
   }
 
+  /** How many requests may wait for their replies at once (the send queue holds 3072). */
+  static final int MAX_IN_FLIGHT = 1024;
+
   private final ActorSystem<Object> system;
   private final Wire wire;
   private final ConcurrentHashMap<Long, CompletableFuture<R>> pending;
   private final AtomicLong nextId = new AtomicLong(1);
   private final ActorRef<C> adapter;
   private final String capability;
+  /** Requests not sent yet because {@link #MAX_IN_FLIGHT} are outstanding, oldest first. */
+  private final ArrayDeque<Runnable> held = new ArrayDeque<>();
+  private int outstanding;
 
   private AdapterConnection(ActorSystem<Object> system,
       ConcurrentHashMap<Long, CompletableFuture<R>> pending, ActorRef<C> adapter,
@@ -91,7 +104,10 @@ final class AdapterConnection<C, R> implements AutoCloseable {
         return Behaviors.same();
       });
     });
-    var system = Systems.client(router, config, furlFile.identity(),
+    // daemon threads: a client never keeps its program alive, even when a system's shutdown
+    // stalls (seen with two clients closing at once in one console)
+    var clientConfig = ConfigFactory.parseString("pekko.daemonic = on").withFallback(config);
+    var system = Systems.client(router, clientConfig, furlFile.identity(),
         Net.localAddressFor(furl.host()));
     var path = "pekko://" + Systems.CLIENT_PORT_SYSTEM + "@" + hostInUri(furl.host()) + ":"
         + furl.port() + "/user/" + furl.interfaceName();
@@ -123,18 +139,47 @@ final class AdapterConnection<C, R> implements AutoCloseable {
     long id = nextId.getAndIncrement();
     var future = new CompletableFuture<R>();
     pending.put(id, future);
-    try {
-      wire.tell(adapter, factory.create(capability, id, system.narrow()));
-    } catch (JipythonException e) {
-      pending.remove(id);
-      future.completeExceptionally(e);
+    var request = factory.create(capability, id, system.narrow());
+    Runnable send = () -> {
+      try {
+        wire.tell(adapter, request);
+      } catch (JipythonException e) {
+        pending.remove(id);
+        future.completeExceptionally(e);
+      }
+    };
+    // a reply (or a failure to send) frees the slot for the oldest held request
+    future.whenComplete((reply, failure) -> released());
+    synchronized (held) {
+      if (outstanding >= MAX_IN_FLIGHT) {
+        held.add(send);
+        return future;
+      }
+      outstanding++;
     }
+    send.run();
     return future;
+  }
+
+  private void released() {
+    Runnable next;
+    synchronized (held) {
+      next = held.poll();
+      if (next == null) {
+        outstanding--;
+      }
+    }
+    if (next != null) {
+      next.run();
+    }
   }
 
   @Override
   public void close() {
     system.terminate();
+    synchronized (held) {
+      held.clear();
+    }
     var closed = new JipythonException(FailureKind.CONNECTION, "the client was closed");
     pending.values().forEach(f -> f.completeExceptionally(closed));
     try {

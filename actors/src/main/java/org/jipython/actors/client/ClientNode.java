@@ -6,7 +6,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.jipython.actors.controller.MultiEngineAdapter;
 import org.jipython.runtime.security.FurlFile;
 
-/** A client's connection to the MultiEngine adapter: an {@link AdapterConnection} for its protocol. */
+/** A client's connection to the MultiEngine adapter: an {@link AdapterConnection}. */
 final class ClientNode implements AutoCloseable {
   private final AdapterConnection<MultiEngineAdapter.Command, MultiEngineAdapter.Reply> connection;
 

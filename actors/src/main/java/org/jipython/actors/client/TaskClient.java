@@ -34,7 +34,7 @@ import org.jipython.runtime.security.SecurityFolder;
  * whose Python code raised is a {@link TaskResult} with a failure, as in the original.
  *
  * <pre>{@code
- * try (var tc = TaskClient.connect()) {                 // $IPYTHONDIR/security/ipcontroller-tc.furl
+ * try (var tc = TaskClient.connect()) {       // $IPYTHONDIR/security/ipcontroller-tc.furl
  *   long id = tc.run(new StringTask("b = a * 2").push(Map.of("a", 21)).pull("b"))
  *       .toCompletableFuture().join();
  *   Object b = tc.getTaskResult(id, true).toCompletableFuture().join().get("b");   // 42
@@ -94,8 +94,19 @@ public final class TaskClient implements AutoCloseable {
 
   /** Submits a task as it travels (the Python client builds these); completes with its id. */
   public CompletionStage<Long> submit(TaskSpec task) {
-    return ask((capability, id, replyTo) -> new TaskAdapter.Submit(capability, id, task, replyTo))
+    return ask((capability, id, replyTo) ->
+        new TaskAdapter.Submit(capability, id, task, false, replyTo))
         .thenApply(TaskAdapter.Reply::taskId);
+  }
+
+  /**
+   * Submits a task and completes with how it finished (its id is {@link TaskOutcome#taskId()}),
+   * in one round trip; values still pickled, as {@link #outcome}.
+   */
+  public CompletionStage<TaskOutcome> submitAndAwait(TaskSpec task) {
+    return ask((capability, id, replyTo) ->
+        new TaskAdapter.Submit(capability, id, task, true, replyTo))
+        .thenApply(TaskAdapter.Reply::outcome);
   }
 
   /**
@@ -144,8 +155,8 @@ public final class TaskClient implements AutoCloseable {
   }
 
   /** Completes once every listed task has finished; unknown ids are ignored. */
-  public CompletionStage<Void> barrier(Collection<Long> taskIds) {
-    var ids = List.copyOf(taskIds);
+  public CompletionStage<Void> barrier(Collection<? extends Number> taskIds) {
+    var ids = longs(taskIds);
     return ask((capability, id, replyTo) -> new TaskAdapter.Barrier(capability, id, ids,
         replyTo)).thenApply(reply -> null);
   }
@@ -175,8 +186,8 @@ public final class TaskClient implements AutoCloseable {
    * Drops the results of these finished tasks; completes with how many were dropped, or
    * exceptionally (the others still dropped) when some id is not a finished task.
    */
-  public CompletionStage<Integer> clear(Collection<Long> taskIds) {
-    return clearIds(List.copyOf(taskIds));
+  public CompletionStage<Integer> clear(Collection<? extends Number> taskIds) {
+    return clearIds(longs(taskIds));
   }
 
   /**
@@ -242,6 +253,15 @@ public final class TaskClient implements AutoCloseable {
       }
       return reply;
     });
+  }
+
+  /** Task ids as longs, whatever numbers they came as (Jython passes its longs as BigInteger). */
+  private static List<Long> longs(Collection<? extends Number> taskIds) {
+    var ids = new ArrayList<Long>(taskIds.size());
+    for (Object id : taskIds) {
+      ids.add(((Number) id).longValue());
+    }
+    return ids;
   }
 
   private static Object unpickle(byte[] pickle) {

@@ -1,12 +1,8 @@
 package org.jipython.actors.controller;
 
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SortedMap;
-import java.util.TreeMap;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -16,8 +12,6 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.jipython.actors.controller.TaskScheduler.Verdict;
-import org.jipython.actors.protocol.EngineOp;
-import org.jipython.actors.protocol.EngineReply;
 import org.jipython.actors.protocol.Failure;
 import org.jipython.actors.protocol.WireMessage;
 import org.jipython.runtime.engine.RemoteError;
@@ -32,9 +26,10 @@ import org.jipython.runtime.security.CapabilityToken;
  * oldest runnable task goes to the engine idle longest, one task per engine at a time, through
  * the engine's queue, so MultiEngine commands share it. A failed task goes to the back of the
  * queue while it has retries, then its recovery task runs under the same id; the engine that
- * failed is held out for {@link Settings#failurePenalty}. When tasks wait, every engine is idle
- * and none satisfies any task's dependencies for {@link Settings#dependencyTimeout}, the waiting
- * tasks fail with {@code TaskTimeout}. Finished results are kept until {@code clear}.
+ * failed is held out for {@link TaskSettings#failurePenalty}. When tasks wait, every engine is
+ * idle and none satisfies any task's dependencies for {@link TaskSettings#dependencyTimeout},
+ * the waiting tasks fail with {@code TaskTimeout}. Finished results are kept until
+ * {@code clear}.
  */
 public final class TaskAdapter extends AbstractBehavior<TaskAdapter.Command> {
 
@@ -50,9 +45,12 @@ public final class TaskAdapter extends AbstractBehavior<TaskAdapter.Command> {
     ActorRef<Reply> replyTo();
   }
 
-  /** Queue a task; the reply carries its id. */
-  public record Submit(String capability, long requestId, TaskSpec task, ActorRef<Reply> replyTo)
-      implements Request {}
+  /**
+   * Queue a task; the reply carries its id at once, or with {@code block} its id and outcome
+   * once it finishes (one round trip for {@code run(task, block=True)}).
+   */
+  public record Submit(String capability, long requestId, TaskSpec task, boolean block,
+      ActorRef<Reply> replyTo) implements Request {}
 
   /**
    * The outcome of a task. An unfinished task answers with no outcome at once, or, with
@@ -105,35 +103,8 @@ public final class TaskAdapter extends AbstractBehavior<TaskAdapter.Command> {
       List<Long> scheduledIds, List<Long> pendingIds, List<Long> succeededIds,
       List<Long> failedIds) implements WireMessage {}
 
-  /**
-   * Timing of the scheduler.
-   *
-   * @param failurePenalty how long an engine whose task failed is held out
-   * @param dependencyTimeout how long tasks wait while every engine is idle and none fits
-   * @param propertiesRefresh how often idle engines' properties are read while tasks with
-   *     dependencies wait
-   */
-  public record Settings(Duration failurePenalty, Duration dependencyTimeout,
-      Duration propertiesRefresh) {
-    /** The original's values: 1 s penalty, 30 s timeout. */
-    public static final Settings DEFAULTS =
-        new Settings(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(1));
-
-    public Settings {
-      if (failurePenalty.isNegative() || dependencyTimeout.isNegative()
-          || propertiesRefresh.isNegative() || propertiesRefresh.isZero()) {
-        throw new IllegalArgumentException("the penalty and the timeout must be >= 0 and the "
-            + "properties refresh > 0");
-      }
-    }
-  }
-
   /** The most ids one verbose queue_status reply may carry: a message must stay small. */
   static final int MAX_VERBOSE_IDS = 20_000;
-
-  private static final int PROBE = 6;
-  private static final int PROPERTIES = 7;
-  private static final int TAG_MASK = 0x0FFF_FFFF;
 
   private record Engines(SortedMap<Integer, ActorRef<EngineQueue.Command>> queues)
       implements Command {}
@@ -151,42 +122,38 @@ public final class TaskAdapter extends AbstractBehavior<TaskAdapter.Command> {
   }
 
   private final CapabilityToken token;
-  private final Settings settings;
+  private final TaskSettings settings;
   private final TimerScheduler<Command> timers;
-  private final ActorRef<EngineQueue.Done> stepDone;
   private final TaskScheduler scheduler = new TaskScheduler();
-  private final TaskDependencies dependencies = new TaskDependencies();
   private final TaskBook book = new TaskBook();
-  private final Map<Integer, TaskAttempt> attempts = new HashMap<>();
-  private final Map<Integer, TaskAttempt> running = new HashMap<>();
-  private final Map<Integer, TaskDependencies.Probe> probes = new HashMap<>();
-  private final Map<Integer, Integer> fetches = new HashMap<>();
-  private Map<Integer, ActorRef<EngineQueue.Command>> queues = new TreeMap<>();
-  private int nextTag;
+  private final TaskEngines engines;
   private boolean refreshing;
 
+  /** The adapter with the settings of the system's configuration ({@link TaskSettings}). */
   public static Behavior<Command> create(
       ActorRef<Controller.Command> controller, CapabilityToken token) {
-    return create(controller, token, Settings.DEFAULTS);
+    return create(controller, token, null);
   }
 
+  /** The adapter with these settings (null: from the system's configuration). */
   public static Behavior<Command> create(
-      ActorRef<Controller.Command> controller, CapabilityToken token, Settings settings) {
+      ActorRef<Controller.Command> controller, CapabilityToken token, TaskSettings settings) {
     // a bug must not lose every task's result: log it and go on with the next message
     return Behaviors.supervise(Behaviors.<Command>setup(ctx -> Behaviors.withTimers(
-            timers -> new TaskAdapter(ctx, timers, controller, token, settings))))
+            timers -> new TaskAdapter(ctx, timers, controller, token, settings != null
+                ? settings : TaskSettings.fromConfig(ctx.getSystem().settings().config())))))
         .onFailure(RuntimeException.class, SupervisorStrategy.resume());
   }
 
   private TaskAdapter(ActorContext<Command> ctx, TimerScheduler<Command> timers,
-      ActorRef<Controller.Command> controller, CapabilityToken token, Settings settings) {
+      ActorRef<Controller.Command> controller, CapabilityToken token, TaskSettings settings) {
     super(ctx);
     this.token = token;
     this.settings = settings;
     this.timers = timers;
-    this.stepDone = ctx.messageAdapter(EngineQueue.Done.class, StepDone::new);
-    var engines = ctx.messageAdapter(Controller.EnginesChanged.class, c -> new Engines(c.queues()));
-    controller.tell(new Controller.Subscribe(engines));
+    this.engines = new TaskEngines(ctx.messageAdapter(EngineQueue.Done.class, StepDone::new));
+    controller.tell(new Controller.Subscribe(
+        ctx.messageAdapter(Controller.EnginesChanged.class, c -> new Engines(c.queues()))));
   }
 
   @Override
@@ -221,7 +188,11 @@ public final class TaskAdapter extends AbstractBehavior<TaskAdapter.Command> {
     }
     var task = book.add(msg.task());
     scheduler.enqueue(task.id);
-    msg.replyTo().tell(new Reply(msg.requestId(), task.id, null, null, null, null));
+    if (msg.block()) {
+      book.awaitResult(task.id, msg.requestId(), msg.replyTo());
+    } else {
+      msg.replyTo().tell(new Reply(msg.requestId(), task.id, null, null, null, null));
+    }
     schedule();
     return this;
   }
@@ -257,7 +228,7 @@ public final class TaskAdapter extends AbstractBehavior<TaskAdapter.Command> {
       refusal = indexError("Task Already Completed");
     } else if (task.state == TaskState.QUEUED) {
       scheduler.remove(task.id);
-      finish(task, TaskState.ABORTED, aborted(task, null, 0));
+      finish(task, TaskState.ABORTED, TaskOutcome.aborted(task.id, task.current, null, 0));
       // a shorter queue may end (or start) a dependency timeout
       schedule();
     } else {
@@ -281,9 +252,7 @@ public final class TaskAdapter extends AbstractBehavior<TaskAdapter.Command> {
     if (refused(msg)) {
       return this;
     }
-    dependencies.forgetAll();
-    fetches.clear();
-    probes.clear();
+    engines.forgetDependencies();
     schedule();
     msg.replyTo().tell(Reply.ok(msg.requestId()));
     return this;
@@ -324,78 +293,24 @@ public final class TaskAdapter extends AbstractBehavior<TaskAdapter.Command> {
   // -- engines ----------------------------------------------------------------------------------
 
   private Behavior<Command> onEngines(Engines msg) {
-    var now = msg.queues();
-    for (var entry : List.copyOf(queues.entrySet())) {
-      var current = now.get(entry.getKey());
-      if (current == null || !current.equals(entry.getValue())) {
-        engineLost(entry.getKey());
-      }
+    var changes = engines.update(msg.queues());
+    for (int engineId : changes.removed()) {
+      scheduler.removeWorker(engineId);
+      timers.cancel(new PenaltyOver(engineId));
+      engines.lost(engineId, System.currentTimeMillis())
+          .ifPresent(over -> attemptOver(over.attempt(), over.outcome()));
     }
-    for (var entry : now.entrySet()) {
-      if (!entry.getValue().equals(queues.get(entry.getKey()))) {
-        scheduler.addWorker(entry.getKey());
-      }
-    }
-    queues = new TreeMap<>(now);
+    changes.added().forEach(scheduler::addWorker);
     schedule();
     return this;
   }
 
-  private void engineLost(int engineId) {
-    scheduler.removeWorker(engineId);
-    dependencies.forget(engineId);
-    timers.cancel(new PenaltyOver(engineId));
-    var attempt = running.get(engineId);
-    if (attempt != null) {
-      attempts.remove(attempt.tag);
-      var outcome = attempt.clearingAfter() ? attempt.outcome() : attempt.lost(Failure.of(
-          FailureKind.ENGINE_LOST, "engine " + engineId + " is gone: its process exited or is "
-              + "unreachable"), System.currentTimeMillis());
-      attemptOver(attempt, outcome);
-    }
-  }
-
   private Behavior<Command> onStepDone(StepDone msg) {
-    int tag = msg.done().slot() >>> 3;
-    int code = msg.done().slot() & 7;
-    var reply = msg.done().reply();
-    if (code == PROBE) {
-      var probe = probes.remove(tag);
-      if (probe != null && dependencies.probed(probe, verdictOf(reply))) {
-        schedule();
-      }
-      return this;
-    }
-    if (code == PROPERTIES) {
-      var engineId = fetches.remove(tag);
-      if (engineId == null) {
-        return this;
-      }
-      if (!reply.ok() || reply.names() == null || reply.values() == null) {
-        dependencies.fetchFailed(engineId);
-      } else if (dependencies.fetched(engineId, reply.names(), reply.values())) {
-        schedule();
-      }
-      return this;
-    }
-    var attempt = attempts.get(tag);
-    var step = TaskAttempt.Step.ofCode(code);
-    if (attempt == null || step == null) {
-      return this;
-    }
-    long now = System.currentTimeMillis();
-    if (step == TaskAttempt.Step.CLEAR_AFTER) {
-      attempts.remove(tag);
-      attemptOver(attempt, attempt.outcome());
-    } else if (attempt.record(step, reply)) {
-      attempt.completed(now);
-      if (attempt.spec.clearAfter()) {
-        attempt.clearAfterQueued(now);
-        submit(attempt.engineId, new EngineOp.Reset(), tag, TaskAttempt.Step.CLEAR_AFTER.code);
-      } else {
-        attempts.remove(tag);
-        attemptOver(attempt, attempt.outcome());
-      }
+    var event = engines.answered(msg.done(), System.currentTimeMillis());
+    if (event instanceof TaskEngines.AttemptOver over) {
+      attemptOver(over.attempt(), over.outcome());
+    } else if (event instanceof TaskEngines.Learned) {
+      schedule();
     }
     return this;
   }
@@ -413,20 +328,15 @@ public final class TaskAdapter extends AbstractBehavior<TaskAdapter.Command> {
     for (long taskId : scheduler.queuedTasks()) {
       scheduler.remove(taskId);
       var task = book.get(taskId);
-      var text = "task " + taskId + " failed to execute due to unmet dependencies for "
-          + settings.dependencyTimeout().toSeconds() + " seconds";
-      finish(task, TaskState.TIMED_OUT, new TaskOutcome(taskId, task.current.kind(), null,
-          task.current.pull(), null, Failure.of(FailureKind.TASK_TIMEOUT, text), 0,
-          System.currentTimeMillis()));
+      finish(task, TaskState.TIMED_OUT, TaskOutcome.timedOut(taskId, task.current,
+          settings.dependencyTimeout()));
     }
     schedule();
     return this;
   }
 
   private Behavior<Command> onRefreshProperties() {
-    for (int engineId : scheduler.idleWorkers()) {
-      fetchProperties(engineId);
-    }
+    scheduler.idleWorkers().forEach(engines::readProperties);
     return this;
   }
 
@@ -438,15 +348,7 @@ public final class TaskAdapter extends AbstractBehavior<TaskAdapter.Command> {
       dispatch(book.get(assignment.taskId()), assignment.engineId());
     }
     for (var unknown : pass.unknown()) {
-      var depend = book.get(unknown.taskId()).current.depend();
-      var probe = dependencies.startProbe(unknown.engineId(), depend);
-      if (probe.isPresent()) {
-        int tag = nextTag();
-        probes.put(tag, probe.get());
-        submit(unknown.engineId(), new EngineOp.Execute(probe.get().source()), tag, PROBE);
-      } else if (!dependencies.propertiesKnown(unknown.engineId())) {
-        fetchProperties(unknown.engineId());
-      }
+      engines.evaluate(unknown.engineId(), book.get(unknown.taskId()).current.depend());
     }
     if (scheduler.starving()) {
       // restarted by every pass, as the original's checkIdle
@@ -465,21 +367,16 @@ public final class TaskAdapter extends AbstractBehavior<TaskAdapter.Command> {
 
   private Verdict fit(long taskId, int engineId) {
     var depend = book.get(taskId).current.depend();
-    return depend == null ? Verdict.YES : dependencies.verdict(engineId, depend);
+    return depend == null ? Verdict.YES : engines.verdict(engineId, depend);
   }
 
   private void dispatch(TaskBook.Task task, int engineId) {
     task.state = task.state.to(TaskState.RUNNING);
     book.dequeued(task);
-    var attempt = new TaskAttempt(nextTag(), task.id, engineId, task.current,
-        System.currentTimeMillis());
-    attempts.put(attempt.tag, attempt);
-    running.put(engineId, attempt);
-    attempt.commands().forEach((step, op) -> submit(engineId, op, attempt.tag, step.code));
+    engines.dispatch(task.id, engineId, task.current, System.currentTimeMillis());
   }
 
   private void attemptOver(TaskAttempt attempt, TaskOutcome outcome) {
-    running.remove(attempt.engineId);
     if (scheduler.isWorker(attempt.engineId)) {
       if (outcome.ok()) {
         scheduler.release(attempt.engineId);
@@ -489,7 +386,7 @@ public final class TaskAdapter extends AbstractBehavior<TaskAdapter.Command> {
       }
       if (book.queuedWithDepend() > 0) {
         // its task may have changed its properties (a reset clears them)
-        fetchProperties(attempt.engineId);
+        engines.readProperties(attempt.engineId);
       }
     }
     var task = book.get(attempt.taskId);
@@ -497,74 +394,26 @@ public final class TaskAdapter extends AbstractBehavior<TaskAdapter.Command> {
       return;
     }
     if (task.state == TaskState.ABORTING) {
-      finish(task, TaskState.ABORTED, aborted(task, attempt.engineId, attempt.startedMillis));
+      finish(task, TaskState.ABORTED, TaskOutcome.aborted(task.id, task.current,
+          attempt.engineId, attempt.startedMillis));
     } else if (outcome.ok()) {
       finish(task, TaskState.SUCCEEDED, outcome);
-    } else if (task.retriesLeft > 0) {
-      task.retriesLeft--;
-      requeue(task);
-    } else if (task.current.recoveryTask() != null && task.current.recoveryTask().retries() > -1) {
-      task.current = task.current.recoveryTask();
-      task.retriesLeft = task.current.retries();
-      requeue(task);
+    } else if (book.requeued(task)) {
+      scheduler.enqueue(task.id);
     } else {
       finish(task, TaskState.FAILED, outcome);
     }
     schedule();
   }
 
-  private void requeue(TaskBook.Task task) {
-    task.state = task.state.to(TaskState.QUEUED);
-    book.queued(task);
-    scheduler.enqueue(task.id);
-  }
-
   private void finish(TaskBook.Task task, TaskState state, TaskOutcome outcome) {
-    if (task.state == TaskState.QUEUED) {
-      book.dequeued(task);
-    }
-    task.state = task.state.to(state);
-    book.finished(task, outcome, this::outcomeReply);
-  }
-
-  private void fetchProperties(int engineId) {
-    if (queues.containsKey(engineId) && dependencies.startFetch(engineId)) {
-      int tag = nextTag();
-      fetches.put(tag, engineId);
-      submit(engineId, new EngineOp.GetProperties(null), tag, PROPERTIES);
-    }
-  }
-
-  private void submit(int engineId, EngineOp op, int tag, int code) {
-    var queue = queues.get(engineId);
-    if (queue != null) {
-      queue.tell(new EngineQueue.Submit(op, (tag << 3) | code, stepDone));
-    }
-  }
-
-  private int nextTag() {
-    nextTag = (nextTag + 1) & TAG_MASK;
-    return nextTag;
+    book.finished(task, state, outcome, this::outcomeReply);
   }
 
   // -- answers ----------------------------------------------------------------------------------
 
-  private static Boolean verdictOf(EngineReply reply) {
-    if (reply.ok()) {
-      return reply.execute() != null && "True".equals(reply.execute().displayRepr());
-    }
-    // Python raised (the function could not even be rebuilt): false, as a depend that raises
-    return reply.failure().kind() == FailureKind.PYTHON ? Boolean.FALSE : null;
-  }
-
   private Reply outcomeReply(long requestId, TaskOutcome outcome) {
     return new Reply(requestId, outcome.taskId(), outcome, null, null, null);
-  }
-
-  private static TaskOutcome aborted(TaskBook.Task task, Integer engineId, long startedMillis) {
-    return new TaskOutcome(task.id, task.current.kind(), engineId, task.current.pull(), null,
-        Failure.of(FailureKind.TASK_ABORTED, "task " + task.id + " was aborted"),
-        startedMillis, System.currentTimeMillis());
   }
 
   private static Failure notRegistered(long taskId) {

@@ -106,9 +106,34 @@ final class TaskBook {
     }
   }
 
-  /** The task finished (its state is already final): keep the outcome, answer who waits. */
-  void finished(Task task, TaskOutcome outcome,
+  /**
+   * After a failed run: the task goes back to the queue while it has retries, then as its
+   * recovery task (unless that one's retries are negative), under the same id.
+   *
+   * @return true when the task is queued again (the caller puts it in the scheduler's queue)
+   */
+  boolean requeued(Task task) {
+    if (task.retriesLeft > 0) {
+      task.retriesLeft--;
+    } else if (task.current.recoveryTask() != null
+        && task.current.recoveryTask().retries() > -1) {
+      task.current = task.current.recoveryTask();
+      task.retriesLeft = task.current.retries();
+    } else {
+      return false;
+    }
+    task.state = task.state.to(TaskState.QUEUED);
+    queued(task);
+    return true;
+  }
+
+  /** The task finished in {@code state}: keep the outcome, answer who waits. */
+  void finished(Task task, TaskState state, TaskOutcome outcome,
       BiFunction<Long, TaskOutcome, TaskAdapter.Reply> replyFor) {
+    if (task.state == TaskState.QUEUED) {
+      dequeued(task);
+    }
+    task.state = task.state.to(state);
     task.outcome = outcome;
     var waiting = resultWaiters.remove(task.id);
     if (waiting != null) {

@@ -1,6 +1,7 @@
 package org.jipython.actors.controller;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.time.Duration;
 import java.util.List;
 import org.jipython.actors.protocol.Failure;
 import org.jipython.actors.protocol.WireMessage;
@@ -32,6 +33,22 @@ public record TaskOutcome(
     long startedMillis,
     long completedMillis)
     implements WireMessage {
+
+  /** A task aborted while queued ({@code engineId} null) or while it ran. */
+  public static TaskOutcome aborted(long taskId, TaskSpec spec, Integer engineId,
+      long startedMillis) {
+    return new TaskOutcome(taskId, spec.kind(), engineId, spec.pull(), null,
+        Failure.of(FailureKind.TASK_ABORTED, "task " + taskId + " was aborted"),
+        startedMillis, System.currentTimeMillis());
+  }
+
+  /** A task no idle engine accepted for {@code timeout}. */
+  public static TaskOutcome timedOut(long taskId, TaskSpec spec, Duration timeout) {
+    var text = "task " + taskId + " failed to execute due to unmet dependencies for "
+        + timeout.toSeconds() + " seconds";
+    return new TaskOutcome(taskId, spec.kind(), null, spec.pull(), null,
+        Failure.of(FailureKind.TASK_TIMEOUT, text), 0, System.currentTimeMillis());
+  }
 
   public boolean ok() {
     return failure == null;
