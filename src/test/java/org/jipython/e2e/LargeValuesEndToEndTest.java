@@ -60,6 +60,18 @@ class LargeValuesEndToEndTest {
   }
 
   @Test
+  void aTaskPushesAndPullsValuesLargerThanOneFrame() throws Exception {
+    var run = cluster.console("""
+        from ipython1.kernel import client
+        tc = client.TaskClient()
+        s = 'z' * 3000000
+        r = tc.run(client.StringTask('t = s[::-1] + "!"', push=dict(s=s), pull='t'), block=True)
+        len(r.ns.t), r.ns.t[-2:]
+        """);
+    assertTrue(run.stdout().contains("Out[5]: (3000001, 'z!')\n"), run.stdout());
+  }
+
+  @Test
   void aMegabyteOfPrintedOutputReachesTheClient() throws Exception {
     var run = cluster.console("""
         from ipython1.kernel import client

@@ -12,6 +12,10 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.jipython.actors.controller.TaskScheduler.Verdict;
+import org.jipython.actors.internal.Reassembly;
+import org.jipython.actors.internal.Wire;
+import org.jipython.actors.protocol.Chunk;
+import org.jipython.runtime.error.JipythonException;
 import org.jipython.actors.protocol.Failure;
 import org.jipython.actors.protocol.WireMessage;
 import org.jipython.runtime.engine.RemoteError;
@@ -145,9 +149,40 @@ public final class TaskAdapter extends AbstractBehavior<TaskAdapter.Command> {
         .onFailure(RuntimeException.class, SupervisorStrategy.resume());
   }
 
+  private final Wire wire;
+  private final Reassembly reassembly;
+
+  /** A task's result may hold large pulled values: it travels in chunks when it must. */
+  private void send(ActorRef<Reply> replyTo, Reply reply) {
+    try {
+      wire.tell(replyTo, reply);
+    } catch (JipythonException e) {
+      replyTo.tell(Reply.refused(reply.requestId(), Failure.of(e.kind(), e.getMessage())));
+    }
+  }
+
+  private Behavior<Command> onChunk(Chunk chunk) {
+    try {
+      var whole = reassembly.accept(chunk);
+      if (whole.isPresent()) {
+        // handled now, not re-enqueued: what arrived after it must stay after it
+        return createReceive().receive(getContext(), (Command) whole.get());
+      }
+    } catch (IllegalArgumentException e) {
+      getContext().getLog().warn("dropped a chunked message: {}", e.getMessage());
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+    return this;
+  }
+
   private TaskAdapter(ActorContext<Command> ctx, TimerScheduler<Command> timers,
       ActorRef<Controller.Command> controller, CapabilityToken token, TaskSettings settings) {
     super(ctx);
+    this.wire = Wire.of(ctx.getSystem());
+    this.reassembly = new Reassembly(ctx.getSystem());
     this.token = token;
     this.settings = settings;
     this.timers = timers;
@@ -159,6 +194,7 @@ public final class TaskAdapter extends AbstractBehavior<TaskAdapter.Command> {
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
+        .onMessage(Chunk.class, this::onChunk)
         .onMessage(Submit.class, this::onSubmit)
         .onMessage(GetResult.class, this::onGetResult)
         .onMessage(Abort.class, this::onAbort)
@@ -205,7 +241,7 @@ public final class TaskAdapter extends AbstractBehavior<TaskAdapter.Command> {
     if (task == null) {
       msg.replyTo().tell(Reply.refused(msg.requestId(), notRegistered(msg.taskId())));
     } else if (task.state.finished()) {
-      msg.replyTo().tell(outcomeReply(msg.requestId(), task.outcome));
+      send(msg.replyTo(), outcomeReply(msg.requestId(), task.outcome));
     } else if (msg.block()) {
       book.awaitResult(task.id, msg.requestId(), msg.replyTo());
     } else {
@@ -407,7 +443,7 @@ public final class TaskAdapter extends AbstractBehavior<TaskAdapter.Command> {
   }
 
   private void finish(TaskBook.Task task, TaskState state, TaskOutcome outcome) {
-    book.finished(task, state, outcome, this::outcomeReply);
+    book.finished(task, state, outcome, this::outcomeReply, this::send);
   }
 
   // -- answers ----------------------------------------------------------------------------------

@@ -129,7 +129,8 @@ final class TaskBook {
 
   /** The task finished in {@code state}: keep the outcome, answer who waits. */
   void finished(Task task, TaskState state, TaskOutcome outcome,
-      BiFunction<Long, TaskOutcome, TaskAdapter.Reply> replyFor) {
+      BiFunction<Long, TaskOutcome, TaskAdapter.Reply> replyFor,
+      java.util.function.BiConsumer<ActorRef<TaskAdapter.Reply>, TaskAdapter.Reply> send) {
     if (task.state == TaskState.QUEUED) {
       dequeued(task);
     }
@@ -137,7 +138,7 @@ final class TaskBook {
     task.outcome = outcome;
     var waiting = resultWaiters.remove(task.id);
     if (waiting != null) {
-      waiting.forEach(w -> w.replyTo().tell(replyFor.apply(w.requestId(), outcome)));
+      waiting.forEach(w -> send.accept(w.replyTo(), replyFor.apply(w.requestId(), outcome)));
     }
     var waits = barriers.remove(task.id);
     if (waits != null) {

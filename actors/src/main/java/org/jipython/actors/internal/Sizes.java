@@ -2,6 +2,7 @@ package org.jipython.actors.internal;
 
 import org.jipython.actors.controller.EngineQueue;
 import org.jipython.actors.controller.MultiEngineAdapter;
+import org.jipython.actors.controller.TaskAdapter;
 import org.jipython.actors.engine.EngineWorker;
 import org.jipython.actors.protocol.EngineOp;
 import org.jipython.actors.protocol.EngineReply;
@@ -14,6 +15,9 @@ final class Sizes {
   private Sizes() {}
 
   static long estimate(Object message) {
+    if (message instanceof TaskAdapter.Submit || message instanceof TaskAdapter.Reply) {
+      return Long.MAX_VALUE; // tasks carry pickles of any size: measure them
+    }
     if (message instanceof EngineWorker.Run run) {
       return op(run.op());
     } else if (message instanceof MultiEngineAdapter.Request request) {

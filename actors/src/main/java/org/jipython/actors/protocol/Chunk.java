@@ -2,6 +2,7 @@ package org.jipython.actors.protocol;
 
 import org.jipython.actors.controller.EngineQueue;
 import org.jipython.actors.controller.MultiEngineAdapter;
+import org.jipython.actors.controller.TaskAdapter;
 import org.jipython.actors.engine.EngineWorker;
 
 /**
@@ -19,4 +20,4 @@ import org.jipython.actors.engine.EngineWorker;
 public record Chunk(String transferId, int index, int count, int serializerId, String manifest,
     byte[] data)
     implements WireMessage, EngineWorker.Command, EngineQueue.Command,
-        MultiEngineAdapter.Command {}
+        MultiEngineAdapter.Command, TaskAdapter.Command {}
