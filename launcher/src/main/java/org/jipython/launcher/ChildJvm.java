@@ -14,6 +14,9 @@ import java.util.function.Consumer;
  * child processes (mpirun, ssh) whose output is read line by line the same way.
  */
 final class ChildJvm {
+  /** The system property that names the CDS archive in use. */
+  static final String CDS_PROPERTY = "jipython.cds";
+
   private ChildJvm() {}
 
   /** JVM options of a role, from the environment the scripts set, with safe defaults. */
@@ -24,10 +27,27 @@ final class ChildJvm {
       options.addAll(List.of(env.trim().split("\\s+")));
     } else if (role.equals("engine")) {
       options.addAll(List.of("-Xms64m", "-Xmx1g", "-Xss4m", "-XX:+UseSerialGC"));
+    } else if (role.equals("cluster")) {
+      // a supervisor: mostly idle, so C1 only, for a quicker start
+      options.addAll(List.of("-Xms64m", "-Xmx1g", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
     } else {
       options.addAll(List.of("-Xms64m", "-Xmx1g", "-XX:+UseSerialGC"));
     }
+    options.addAll(cdsOptions());
     return options;
+  }
+
+  /**
+   * The class-data-sharing archive this JVM was started with (the scripts name it in
+   * {@code jipython.cds} only when it is fresh), for children on the same class path.
+   */
+  static List<String> cdsOptions() {
+    var archive = System.getProperty(CDS_PROPERTY);
+    if (archive == null || !java.nio.file.Files.isRegularFile(java.nio.file.Path.of(archive))) {
+      return List.of();
+    }
+    return List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off,cds+dynamic=off",
+        "-D" + CDS_PROPERTY + "=" + archive);
   }
 
   /** The command line that runs {@code args} (a subcommand and its options) as role's JVM. */

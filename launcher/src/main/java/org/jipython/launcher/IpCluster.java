@@ -146,25 +146,32 @@ final class IpCluster implements Callable<Integer> {
         new Thread(supervisor::stopAll, "jipython-ipcluster-stop"));
 
     long t0 = System.nanoTime();
-    var controller = startController(folder.logDir());
+    // With random ports the controller writes new furl files, and local engines (which wait for
+    // their furl file) can start their JVMs and Jython while the controller starts: remove the
+    // old engine furl first, so that no engine reads it. With fixed ports the file may be
+    // reused, and engines start once the controller has said which files are current.
+    var early = !mode.equals("ssh") && (enginePort == 0 || clientPort == 0 || newFurls);
+    if (early) {
+      java.nio.file.Files.deleteIfExists(folder.engineFurl());
+    }
+    var controller = startController(folder.logDir(), early ? planned : List.of());
     if (controller == null) {
       return 1;
     }
     log.info("Controller started");
-    try {
-      for (var slot : planned) {
-        if (slot.sendFurl) {
-          sendFurl(slot);
+    if (!early) {
+      try {
+        for (var slot : planned) {
+          if (slot.sendFurl) {
+            sendFurl(slot);
+          }
         }
+      } catch (IOException e) {
+        log.error("{}", e.getMessage());
+        return 1;
       }
-    } catch (IOException e) {
-      log.error("{}", e.getMessage());
-      return 1;
+      startEngines(planned);
     }
-    for (var slot : planned) {
-      supervisor.start(slot, restarts);
-    }
-    log.info("Engines started with pids: {}", supervisor.pids());
     try {
       supervisor.allRegistered().get(timeoutSeconds, TimeUnit.SECONDS);
     } catch (TimeoutException e) {
@@ -256,8 +263,22 @@ final class IpCluster implements Callable<Integer> {
     return env;
   }
 
-  /** Starts ipcontroller and waits until it is ready; null (after saying why) if it is not. */
-  private Process startController(Path logDir) throws Exception {
+  private void startEngines(List<Supervisor.Slot> slots) {
+    if (slots.isEmpty()) {
+      return;
+    }
+    for (var slot : slots) {
+      supervisor.start(slot, restarts);
+    }
+    log.info("Engines started with pids: {}", supervisor.pids());
+  }
+
+  /**
+   * Starts ipcontroller, then {@code engines} (at once, while it starts), and waits until the
+   * controller is ready; null (after saying why) if it is not.
+   */
+  private Process startController(Path logDir, List<Supervisor.Slot> engines)
+      throws Exception {
     var args = new ArrayList<>(List.of("ipcontroller", "--ipythondir", ipythonDirPath.toString(),
         "--parent-pid", pid()));
     var listen = ip != null ? ip : mode.equals("ssh") ? "0.0.0.0" : null;
@@ -290,6 +311,7 @@ final class IpCluster implements Callable<Integer> {
         System.exit(1);
       }
     });
+    startEngines(engines);
     try {
       ready.get(timeoutSeconds, TimeUnit.SECONDS);
       return process;

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.jipython.actors.engine.EngineNode;
+import org.jipython.actors.engine.EngineRunner;
 import org.jipython.actors.internal.Net;
 import org.jipython.actors.internal.Systems;
 import org.jipython.runtime.security.Furl;
@@ -40,7 +41,7 @@ final class IpEngine implements Callable<Integer> {
   static final int EXIT_GAVE_UP = 1;
   /** Exit status for a wrong command line or a missing file. */
   static final int EXIT_USAGE = 2;
-  private static final long POLL_MILLIS = 250;
+  private static final long POLL_MILLIS = 50;
 
   /** What to do with an MPI launcher's rank and size. */
   enum MpiMode { auto, on, off }
@@ -131,6 +132,8 @@ final class IpEngine implements Callable<Integer> {
       }
     }
 
+    // Jython starts while this engine waits for its furl file and controller
+    EngineRunner.warmUp();
     var file = furlFile != null ? furlFile : folder.engineFurl();
     var furl = awaitController(file, deadline);
     if (furl == null) {

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     version = "jipython 0.1.0",
     description = "Interactive parallel computing for the JVM.",
     subcommands = {IpController.class, IpEngine.class, IpCluster.class, Console.class,
-        Bench.class})
+        Bench.class, CdsTraining.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

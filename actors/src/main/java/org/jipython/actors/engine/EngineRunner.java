@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class EngineRunner implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EngineRunner.class);
+  private static CompletableFuture<Void> warmedUp;
 
   private final LinkedBlockingQueue<EngineWorker.Run> commands = new LinkedBlockingQueue<>();
   private final CompletableFuture<Integer> assignedId = new CompletableFuture<>();
@@ -56,6 +57,36 @@ public final class EngineRunner implements AutoCloseable {
     this.thread = new Thread(this::loop, "jipython-engine-interpreter");
     this.thread.setDaemon(true);
     this.thread.start();
+  }
+
+  /**
+   * Starts Jython (once per JVM) on a daemon thread of its own and runs one command in a
+   * throw-away interpreter; completes when that is done. An engine process calls it as early as
+   * it can, so that Jython's start-up (a second or more of CPU) overlaps waiting for the
+   * controller; the runner waits for it before it creates the user's interpreter. The thread
+   * inherits the caller's context class loader, which Jython uses to find Java classes.
+   */
+  public static synchronized CompletableFuture<Void> warmUp() {
+    if (warmedUp == null) {
+      var done = new CompletableFuture<Void>();
+      var thread = new Thread(() -> {
+        try {
+          long t0 = System.nanoTime();
+          EngineInterpreter.initializeJython(false);
+          try (var warm = new EngineInterpreter(new HashMap<>())) {
+            warm.execute("a = 1");
+          }
+          log.info("Jython started in {} ms", (System.nanoTime() - t0) / 1_000_000);
+          done.complete(null);
+        } catch (RuntimeException | Error e) {
+          done.completeExceptionally(e);
+        }
+      }, "jipython-jython-start");
+      thread.setDaemon(true);
+      thread.start();
+      warmedUp = done;
+    }
+    return warmedUp;
   }
 
   /** How replies travel: in chunks when they are too large for one frame. */
@@ -101,11 +132,9 @@ public final class EngineRunner implements AutoCloseable {
   private void loop() {
     try {
       long t0 = System.nanoTime();
-      EngineInterpreter.initializeJython(false);
-      try (var warm = new EngineInterpreter(new HashMap<>())) {
-        warm.execute("a = 1");
-      }
-      log.info("Jython ready in {} ms", (System.nanoTime() - t0) / 1_000_000);
+      warmUp().join();
+      log.info("Jython ready {} ms after this engine asked for it",
+          (System.nanoTime() - t0) / 1_000_000);
       engineId = assignedId.join();
       var names = new HashMap<String, Object>();
       names.put("id", engineId);
