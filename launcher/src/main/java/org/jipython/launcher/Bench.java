@@ -38,8 +38,6 @@ import picocli.CommandLine.Option;
     description = {"Measure jipython on a cluster of its own (the workloads of PERFORMANCE.md).",
         "Prints one 'name: value unit' line per figure and writes them as JSON."})
 final class Bench implements Callable<Integer> {
-  private static final String ENGINES_1000_MISSING =
-      "lightweight in-process engines not built yet";
 
   @Option(names = {"-n", "--num"}, paramLabel = "N", defaultValue = "4",
       description = "Number of engines (default: ${DEFAULT-VALUE}).")
@@ -63,9 +61,10 @@ final class Bench implements Callable<Integer> {
 
   /** How much of each workload a run does. */
   record Counts(int startupRuns, int executeCalls, int executeWarmup, int tasks, int mapReps,
-      int transferReps, int scatterReps) {
+      int transferReps, int scatterReps, int scaleExecutes) {
     static Counts of(boolean quick) {
-      return quick ? new Counts(1, 50, 20, 300, 1, 3, 2) : new Counts(3, 500, 100, 5000, 3, 5, 5);
+      return quick ? new Counts(1, 50, 20, 300, 1, 3, 2, 5)
+          : new Counts(3, 500, 100, 5000, 3, 5, 5, 20);
     }
   }
 
@@ -126,18 +125,24 @@ final class Bench implements Callable<Integer> {
           "execute_all_ms_p99", "execute_one_ms", "execute_one_ms_p99", "task_roundtrip_ms",
           "task_roundtrip_ms_p99", "tasks_per_s", "map_items_per_s", "push_mb_s", "pull_mb_s",
           "push_pull_mb_s", "scatter_gather_s"), "failed: " + message(e));
-      figures.missing("engines_1000_register_s", "s", ENGINES_1000_MISSING);
+      measureScale();
       return;
     }
     measureProcesses(cluster.run(), "");
     measureWorkloads(cluster);
-    figures.missing("engines_1000_register_s", "s", ENGINES_1000_MISSING);
     measureProcesses(cluster.run(), "_after");
     processes.close(cluster.client());
     long t0 = System.nanoTime();
     var killed = cluster.run().stop();
     figures.extra("stop_s", seconds(t0));
     figures.extra("stop_forced_pids", killed);
+    measureScale();
+  }
+
+  /** The 1,000-engine check, on a controller of its own once the N-engine cluster is gone. */
+  private void measureScale() {
+    guarded(() -> new BenchScale(processes, figures).measure(workDir.resolve("scale"),
+        counts.scaleExecutes()), "engines_1000_register_s", "engines_1000_execute_ms");
   }
 
   private BenchCluster.Started measureStartup() throws Exception {

@@ -14,7 +14,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.jipython.actors.engine.EngineHost;
 import org.jipython.actors.engine.EngineNode;
 import org.jipython.actors.engine.EngineRunner;
 import org.jipython.actors.internal.Net;
@@ -78,6 +81,12 @@ final class IpEngine implements Callable<Integer> {
           + "code may import: from some.pkg import SomeClass.")
   List<String> classpath = new ArrayList<>();
 
+  @Option(names = "--engines", paramLabel = "N", defaultValue = "1",
+      description = "Run N engines in this one JVM (default: ${DEFAULT-VALUE}): each has its own "
+          + "interpreter, thread and id, and they share the process, its memory and its "
+          + "connection; for many small engines. Not with MPI.")
+  int engineCount;
+
   @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "60",
       description = "How long to wait for the furl file, the controller and the registration "
           + "before giving up with exit status " + EXIT_GAVE_UP + " (default: ${DEFAULT-VALUE}).")
@@ -109,7 +118,11 @@ final class IpEngine implements Callable<Integer> {
     ParentWatch.start(parentPid);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(waitSeconds);
 
-    var mpiInfo = mpi == MpiMode.off ? null : MpiInfo.detect(System.getenv()).orElse(null);
+    if (engineCount < 1) {
+      return usage("--engines must be at least 1");
+    }
+    var mpiInfo = mpi == MpiMode.off || engineCount > 1 ? null
+        : MpiInfo.detect(System.getenv()).orElse(null);
     if (mpi == MpiMode.on && mpiInfo == null) {
       return usage("--mpi: no MPI launcher started this engine (none of OMPI_COMM_WORLD_RANK, "
           + "PMI_RANK, PMIX_RANK, SLURM_PROCID is set); run it under mpirun, or drop --mpi");
@@ -140,6 +153,9 @@ final class IpEngine implements Callable<Integer> {
       return EXIT_GAVE_UP;
     }
     var localHost = Net.localAddressFor(furl.furl().host());
+    if (engineCount > 1) {
+      return runHost(furl, localHost, deadline, logFile);
+    }
     long left = Math.max(1, deadline - System.nanoTime());
     var node = EngineNode.start(Systems.load(), new EngineNode.Options(furl, localHost,
         mpiInfo == null ? null : mpiInfo.rank, mpiInfo, id -> {
@@ -161,6 +177,35 @@ final class IpEngine implements Callable<Integer> {
     node.whenTerminated().toCompletableFuture().join();
     log.info("engine stopped");
     return node.registered().toCompletableFuture().isCompletedExceptionally() ? EXIT_GAVE_UP : 0;
+  }
+
+  /** {@code --engines N}: N engines in this JVM, registered together. */
+  private int runHost(FurlFile furl, String localHost, long deadline, Path logFile)
+      throws InterruptedException {
+    var host = EngineHost.start(Systems.load(), furl, localHost, engineCount);
+    try {
+      var ids = host.registered().toCompletableFuture()
+          .get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      for (var id : ids) {
+        System.out.println(REGISTERED + id);
+      }
+      System.out.flush();
+      log.info("{} engines registered: ids {}..{}", ids.size(), ids.get(0),
+          ids.get(ids.size() - 1));
+    } catch (ExecutionException | TimeoutException e) {
+      var reason = e instanceof TimeoutException ? "the engines did not register within "
+          + waitSeconds + " s" : e.getCause().getMessage();
+      log.error("{}", reason);
+      System.err.println("ipengine: " + reason + "; stopping (exit status " + EXIT_GAVE_UP
+          + "); log: " + logFile);
+      host.close();
+      return EXIT_GAVE_UP;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(
+        () -> log.info("engines shutting down (stop signal or exit)"), "jipython-engine-stop-log"));
+    host.whenTerminated().toCompletableFuture().join();
+    log.info("engines stopped");
+    return 0;
   }
 
   /**
