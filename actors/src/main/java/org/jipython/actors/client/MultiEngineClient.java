@@ -24,7 +24,9 @@ import org.jipython.runtime.security.SecurityFolder;
 
 /**
  * The MultiEngine interface for Java programs: run code on chosen engines, move values in and
- * out of their namespaces. Every call returns at once with a {@link CompletionStage}.
+ * out of their namespaces, scatter, gather and map, manage queues and properties; the
+ * operations of the original's {@code MultiEngineClient}, with Java types. Every call returns
+ * at once with a {@link CompletionStage}.
  *
  * <p>Values travel as Python pickles: numbers, strings, byte arrays, lists, maps and arrays
  * convert to Python values and back. A call that fails on some engines completes exceptionally
