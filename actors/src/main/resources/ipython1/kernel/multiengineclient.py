@@ -18,7 +18,7 @@ from org.jipython.runtime.error import JipythonException as _JipythonException
 from ipython1.kernel import codeutil
 from ipython1.kernel import error
 from ipython1.kernel import newserialized
-from ipython1.kernel.parallel import ParallelMixin
+from ipython1.kernel.parallel import ParallelMixin, STARTED
 
 
 def _colors():
@@ -259,8 +259,9 @@ class MultiEngineClient(ParallelMixin):
         return _Targets.of(ids)
 
     def _run(self, op, method, targets, block, transform):
-        """Runs ``op``; returns ``transform(replies)``, or a PendingResult of it."""
-        block = self._find_block(block)
+        """Runs ``op``; returns ``transform(replies)``, or a PendingResult of it. With
+        ``block=STARTED`` (scatter and gather use it) it returns ``collect(block)``, which
+        gives that value, or raises ResultNotCompleted while the call runs (not ``block``)."""
         java_targets = self._find_targets(targets)
 
         def check(replies):
@@ -271,6 +272,16 @@ class MultiEngineClient(ParallelMixin):
                     "one or more exceptions from call to method: %s" % method, failures)
             return transform(replies)
 
+        if block is STARTED:
+            # nothing is kept on the controller: the reply comes straight here
+            future = self._java.submit(op, java_targets).toCompletableFuture()
+
+            def collect(block):
+                if not block and not future.isDone():
+                    raise error.ResultNotCompleted("the %s is still running" % (method,))
+                return check(_wait(future))
+            return collect
+        block = self._find_block(block)
         if block:
             return check(_wait(self._java.submit(op, java_targets)))
         pending_id = _wait(self._java.submitPending(op, java_targets))

@@ -17,6 +17,15 @@ _MAP_SOURCE = ('_ipython_map_seq_result = '
                'map(%s, *zip(*_ipython_map_seq)) if _ipython_map_seq else []')
 
 
+class _Started(object):
+    def __repr__(self):
+        return 'STARTED'
+
+# Passed as ``block`` by scatter and gather: the call is started and its ``collect(block)``
+# returned, so that several calls make one result (kept by the client, not the controller).
+STARTED = _Started()
+
+
 class ParallelMixin(object):
     """Methods built on push, pull and execute; see ipython1.kernel.multiengineclient."""
 
@@ -104,20 +113,17 @@ class ParallelMixin(object):
             return [] if block else self._local_pending(lambda block: [])
         distribution = _map.distribution(dist)
         n = len(engines)
-        pushes, failures = [], []
+        pushes = []
         # every piece is sent before any is waited for, as the original did
         for index, engine_id in enumerate(engines):
             piece = distribution.getPartition(seq, index, n)
             if flatten and len(piece) == 1:
                 piece = piece[0]
-            try:
-                pushes.append(self.push({key: piece}, targets=engine_id, block=False))
-            except error.KernelError, e:
-                # refused, e.g. the engine left after get_ids
-                failures.append(_engine_failure(e, engine_id, 'push'))
+            push = self.push({key: piece}, targets=engine_id, block=STARTED)
+            pushes.append(_refusal_as_failure(push, engine_id, 'push'))
 
         def collect(block):
-            _collected(pushes, block, failures, 'scatter')
+            _collected(pushes, block, [], 'scatter')
             return [None] * n
         return collect(True) if block else self._local_pending(collect)
 
@@ -133,7 +139,7 @@ class ParallelMixin(object):
         # with no engines, 'all' lets the controller say so (NoEnginesRegistered)
         pull_targets = engines or (self.targets if targets is None else targets)
         distribution = _map.distribution(dist)
-        pull = self.pull(key, targets=pull_targets, block=False)
+        pull = self.pull(key, targets=pull_targets, block=STARTED)
 
         def collect(block):
             return distribution.joinPartitions(_collected([pull], block, [], 'gather')[0])
@@ -249,29 +255,40 @@ def _then(result, transform):
     return transform(result)
 
 
-_NOT_READY = object()
-
-
-def _collected(pending_results, block, failures, method):
-    """The values of these PendingResults, in order. Their engine errors, with ``failures``,
-    make one CompositeError for ``method``; ResultNotCompleted while one is still running
-    (without ``block``)."""
+def _collected(calls, block, failures, method):
+    """The values of these started calls (``collect(block)`` functions), in order. Their
+    engine errors, with ``failures``, make one CompositeError for ``method``;
+    ResultNotCompleted while one still runs (without ``block``)."""
     failures = list(failures)
     values, running = [], False
-    for pr in pending_results:
+    for collect in calls:
         try:
-            value = pr.get_result(_NOT_READY, block)
+            values.append(collect(block))
+        except error.ResultNotCompleted:
+            running = True
         except error.CompositeError, e:
             failures.extend(e.elist)
-            continue
-        running = running or value is _NOT_READY
-        values.append(value)
     if running:
         raise error.ResultNotCompleted("the %s is still running" % (method,))
     if failures:
         raise error.CompositeError(
             "one or more exceptions from call to method: %s" % method, failures)
     return values
+
+
+def _refusal_as_failure(collect, engine_id, method):
+    """``collect``, with a refusal of the whole call (e.g. the engine left after get_ids)
+    turned into that engine's failure."""
+    def collect_one(block):
+        try:
+            return collect(block)
+        except (error.CompositeError, error.ResultNotCompleted):
+            raise
+        except error.KernelError, e:
+            raise error.CompositeError(
+                "one or more exceptions from call to method: %s" % method,
+                [_engine_failure(e, engine_id, method)])
+    return collect_one
 
 
 def _uncanned(value, namespace):
