@@ -17,7 +17,8 @@ from org.jipython.runtime.error import JipythonException as _JipythonException
 
 from ipython1.kernel import codeutil
 from ipython1.kernel import error
-from ipython1.kernel.parallel import ParallelMixin
+from ipython1.kernel import newserialized
+from ipython1.kernel.parallel import ParallelMixin, STARTED
 
 
 def _colors():
@@ -226,6 +227,9 @@ class MultiEngineClient(ParallelMixin):
         self._java = java_client
         self.block = True
         self.targets = 'all'
+        # pending results of composite operations: id -> collect(block)
+        self._local = {}
+        self._local_count = 0
 
     # -- argument checks, as the original -------------------------------------------------
 
@@ -255,8 +259,9 @@ class MultiEngineClient(ParallelMixin):
         return _Targets.of(ids)
 
     def _run(self, op, method, targets, block, transform):
-        """Runs ``op``; returns ``transform(replies)``, or a PendingResult of it."""
-        block = self._find_block(block)
+        """Runs ``op``; returns ``transform(replies)``, or a PendingResult of it. With
+        ``block=STARTED`` (scatter and gather use it) it returns ``collect(block)``, which
+        gives that value, or raises ResultNotCompleted while the call runs (not ``block``)."""
         java_targets = self._find_targets(targets)
 
         def check(replies):
@@ -267,14 +272,45 @@ class MultiEngineClient(ParallelMixin):
                     "one or more exceptions from call to method: %s" % method, failures)
             return transform(replies)
 
+        if block is STARTED:
+            # nothing is kept on the controller: the reply comes straight here
+            future = self._java.submit(op, java_targets).toCompletableFuture()
+
+            def collect(block):
+                if not block and not future.isDone():
+                    raise error.ResultNotCompleted("the %s is still running" % (method,))
+                return check(_wait(future))
+            return collect
+        block = self._find_block(block)
         if block:
             return check(_wait(self._java.submit(op, java_targets)))
         pending_id = _wait(self._java.submitPending(op, java_targets))
         return PendingResult(self, pending_id, lambda r: check(r.replies))
 
     def get_pending_deferred(self, deferred_id, block):
-        """The raw replies of a pending result (used by PendingResult)."""
-        return _Replies(_wait(self._java.getPendingResult(deferred_id, block)))
+        """The value of a pending result kept here, or the raw replies of one kept by the
+        controller (used by PendingResult)."""
+        collect = self._local.get(deferred_id)
+        if collect is None:
+            return _Replies(_wait(self._java.getPendingResult(deferred_id, block)))
+        try:
+            value = collect(block)
+        except error.ResultNotCompleted:
+            raise
+        except:
+            del self._local[deferred_id]
+            raise
+        del self._local[deferred_id]
+        return value
+
+    def _local_pending(self, collect):
+        """A PendingResult for an operation made of several calls (scatter, gather), kept by
+        this client as in the original. ``collect(block)`` gives its value, or raises
+        ResultNotCompleted when ``block`` is False and a part is still running."""
+        self._local_count += 1
+        result_id = 'local-%d' % self._local_count
+        self._local[result_id] = collect
+        return PendingResult(self, result_id)
 
     # -- the interface ------------------------------------------------------------------
 
@@ -311,6 +347,30 @@ class MultiEngineClient(ParallelMixin):
 
     def pull(self, keys, targets=None, block=None):
         """The values of ``keys`` (a name, or a list of names) on each target."""
+        return self._pull(keys, 'pull', _unpickle, targets, block)
+
+    def push_serialized(self, namespace, targets=None, block=None):
+        """Binds each name of the dict ``namespace`` to the value of its Serialized (see
+        ``ipython1.kernel.newserialized``) on each target; the pickles travel as they are."""
+        if not isinstance(namespace, dict):
+            raise TypeError("namespace must be a dict")
+        pickles = LinkedHashMap()
+        for key, value in namespace.items():
+            if not isinstance(key, basestring):
+                raise TypeError("keys of a pushed namespace must be str, not %r" % (key,))
+            newserialized.check(value, key)
+            pickles.put(key, _bridge.toBytes(value.getData()))
+        return self._run(_Op.Push(pickles), 'push_serialized', targets, block, _nones)
+
+    def pull_serialized(self, keys, targets=None, block=None):
+        """As ``pull``, but each value comes as a Serialized holding its pickle, not unpickled
+        here: ``push_serialized`` sends it on as it is."""
+        return self._pull(keys, 'pull_serialized',
+                          lambda data: newserialized.Serialized(_bridge.toStr(data)),
+                          targets, block)
+
+    def _pull(self, keys, method, convert, targets, block):
+        """Pulls ``keys``, each value through ``convert``, with ``pull``'s shape rules."""
         if isinstance(keys, basestring):
             names, single = [keys], True
         elif isinstance(keys, (list, tuple)):
@@ -323,13 +383,14 @@ class MultiEngineClient(ParallelMixin):
         java_names = ArrayList()
         for name in names:
             java_names.add(name)
-        def unpickle(replies):
-            values = []
+
+        def values(replies):
+            out = []
             for reply in replies:
-                got = [_unpickle(v) for v in reply.values()]
-                values.append(got[0] if single else got)
-            return values
-        return self._run(_Op.Pull(java_names), 'pull', targets, block, unpickle)
+                got = [convert(v) for v in reply.values()]
+                out.append(got[0] if single else got)
+            return out
+        return self._run(_Op.Pull(java_names), method, targets, block, values)
 
     def keys(self, targets=None, block=None):
         """The names in each target's namespace."""
@@ -430,7 +491,9 @@ class MultiEngineClient(ParallelMixin):
                 pass
 
     def flush(self):
-        """Drops every pending result on the controller (every client's)."""
+        """Drops every pending result on the controller (every client's), and this client's
+        pending scatters and gathers."""
+        self._local.clear()
         _wait(self._java.flush())
 
     clear_pending_results = flush

@@ -17,6 +17,15 @@ _MAP_SOURCE = ('_ipython_map_seq_result = '
                'map(%s, *zip(*_ipython_map_seq)) if _ipython_map_seq else []')
 
 
+class _Started(object):
+    def __repr__(self):
+        return 'STARTED'
+
+# Passed as ``block`` by scatter and gather: the call is started and its ``collect(block)``
+# returned, so that several calls make one result (kept by the client, not the controller).
+STARTED = _Started()
+
+
 class ParallelMixin(object):
     """Methods built on push, pull and execute; see ipython1.kernel.multiengineclient."""
 
@@ -94,55 +103,47 @@ class ParallelMixin(object):
         """Cuts ``seq`` into one contiguous piece per target and binds it to ``key`` there.
 
         The first ``len(seq) % n`` engines get one item more. With ``flatten=True`` a piece
-        of exactly one item is bound as the item itself. Returns ``[None] * n``; with no
-        engines it does nothing and returns ``[]`` (quirk 20, kept).
+        of exactly one item is bound as the item itself. Returns ``[None] * n`` (or a
+        PendingResult of it, kept by this client); with no engines it does nothing and
+        returns ``[]`` (quirk 20, kept).
         """
-        self._find_block(block)
+        block = self._find_block(block)
         engines = self._engine_ids(targets)
         if not engines:
-            return []
+            return [] if block else self._local_pending(lambda block: [])
         distribution = _map.distribution(dist)
         n = len(engines)
-        namespaces = []
-        for index in range(n):
+        pushes = []
+        # every piece is sent before any is waited for, as the original did
+        for index, engine_id in enumerate(engines):
             piece = distribution.getPartition(seq, index, n)
             if flatten and len(piece) == 1:
                 piece = piece[0]
-            namespaces.append({key: piece})
-        failures = []
-        # block=False is not honoured yet: the original returned one PendingResult for all
-        # the pushes (a client-side pending store); this waits for each push in turn
-        for engine_id, namespace in zip(engines, namespaces):
-            try:
-                self.push(namespace, targets=engine_id, block=True)
-            except error.CompositeError, e:
-                failures.extend(e.elist)
-            except error.KernelError, e:
-                # refused, e.g. the engine left after get_ids
-                failures.append(_engine_failure(e, engine_id, 'push'))
-        if failures:
-            raise error.CompositeError(
-                "one or more exceptions from call to method: scatter", failures)
-        return [None] * n
+            push = self.push({key: piece}, targets=engine_id, block=STARTED)
+            pushes.append(_refusal_as_failure(push, engine_id, 'push'))
+
+        def collect(block):
+            _collected(pushes, block, [], 'scatter')
+            return [None] * n
+        return collect(True) if block else self._local_pending(collect)
 
     def gather(self, key, dist='b', targets=None, block=None):
         """Pulls ``key`` from each target, in target order, and joins the pieces.
 
         The first piece decides how: lists and tuples are flattened one level into a list,
-        arrays concatenated, anything else returned as the list of pieces.
+        arrays concatenated, anything else returned as the list of pieces. With
+        ``block=False``, a PendingResult of the joined value, kept by this client.
         """
-        self._find_block(block)
+        block = self._find_block(block)
         engines = self._engine_ids(targets)
         # with no engines, 'all' lets the controller say so (NoEnginesRegistered)
         pull_targets = engines or (self.targets if targets is None else targets)
         distribution = _map.distribution(dist)
-        try:
-            # block=False: engine errors come as from 'pull'
-            return _then(self.pull(key, targets=pull_targets, block=block),
-                         distribution.joinPartitions)
-        except error.CompositeError, e:
-            raise error.CompositeError(
-                "one or more exceptions from call to method: gather", e.elist)
+        pull = self.pull(key, targets=pull_targets, block=STARTED)
+
+        def collect(block):
+            return distribution.joinPartitions(_collected([pull], block, [], 'gather')[0])
+        return collect(True) if block else self._local_pending(collect)
 
     # -- map ----------------------------------------------------------------------------
 
@@ -252,6 +253,42 @@ def _then(result, transform):
         result.add_callback(transform)
         return result
     return transform(result)
+
+
+def _collected(calls, block, failures, method):
+    """The values of these started calls (``collect(block)`` functions), in order. Their
+    engine errors, with ``failures``, make one CompositeError for ``method``;
+    ResultNotCompleted while one still runs (without ``block``)."""
+    failures = list(failures)
+    values, running = [], False
+    for collect in calls:
+        try:
+            values.append(collect(block))
+        except error.ResultNotCompleted:
+            running = True
+        except error.CompositeError, e:
+            failures.extend(e.elist)
+    if running:
+        raise error.ResultNotCompleted("the %s is still running" % (method,))
+    if failures:
+        raise error.CompositeError(
+            "one or more exceptions from call to method: %s" % method, failures)
+    return values
+
+
+def _refusal_as_failure(collect, engine_id, method):
+    """``collect``, with a refusal of the whole call (e.g. the engine left after get_ids)
+    turned into that engine's failure."""
+    def collect_one(block):
+        try:
+            return collect(block)
+        except (error.CompositeError, error.ResultNotCompleted):
+            raise
+        except error.KernelError, e:
+            raise error.CompositeError(
+                "one or more exceptions from call to method: %s" % method,
+                [_engine_failure(e, engine_id, method)])
+    return collect_one
 
 
 def _uncanned(value, namespace):

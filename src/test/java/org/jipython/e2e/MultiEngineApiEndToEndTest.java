@@ -209,6 +209,71 @@ class MultiEngineApiEndToEndTest {
 
   @Test
   @Order(9)
+  void pullSerializedGivesPicklesThatPushSerializedSendsOnAsTheyAre() throws Exception {
+    var out = session("""
+        from ipython1.kernel import newserialized
+        mec.push(dict(a=[1, 2, 'x'], b={'k': 2.5}), targets=[0, 2])
+        s = mec.pull_serialized('a', targets=[0, 2])
+        [x.typeDescriptor for x in s], newserialized.unserialize(s[1])
+        ss = mec.pull_serialized(['a', 'b'], targets=2)
+        mec.push_serialized(dict(c=ss[0][0], d=ss[0][1]), targets=[1, 3])
+        mec.pull(['c', 'd'], targets=[3, 1])
+        mec.push_serialized(dict(e=newserialized.serialize((4, 5))), block=False).r
+        mec.pull('e', targets=1)
+        newserialized.unserialize(mec.pull_serialized('e', targets=0, block=False).r[0])
+        def f(x): return x * 3
+
+        mec.push_function(dict(f=f), targets=0)
+        mec.push_serialized(dict(g=mec.pull_serialized('f', targets=0)[0]), targets=2)
+        mec.execute('print g(7)', targets=2)
+        mec.push_serialized(dict(z=5))
+        mec.pull_serialized('missing', targets=3)
+        """);
+    assertHas(out, "Out[6]: (['pickle', 'pickle'], [1, 2, 'x'])\n");
+    assertHas(out, "Out[9]: [[[1, 2, 'x'], {'k': 2.5}], [[1, 2, 'x'], {'k': 2.5}]]\n");
+    assertHas(out, "Out[10]: [None, None, None, None]\n");
+    assertHas(out, "Out[11]: [(4, 5)]\n");
+    assertHas(out, "Out[12]: (4, 5)\n");
+    assertHas(out, "[2] Out[");
+    assertHas(out, "]: 21\n");
+    assertHas(out, "TypeError: not a Serialized (the value of z): 5; make one with "
+        + "newserialized.serialize(obj)\n");
+    assertHas(out, "[3:pull_serialized]: NameError: name missing is not defined\n");
+  }
+
+  @Test
+  @Order(10)
+  void scatterAndGatherWithoutBlockReturnPendingResultsAtOnce() throws Exception {
+    var out = session("""
+        busy = mec.execute('import time; time.sleep(2)', targets=1, block=False)
+        p = mec.scatter('w', range(10), block=False)
+        p.get_result(block=False) is None
+        p
+        p.r
+        mec.pull('w', targets=[1, 3])
+        g = mec.gather('w', block=False)
+        g.r
+        mec.barrier([mec.scatter('v', 'abcdefg', targets=[3, 0], block=False)])
+        mec.gather('v', targets=[3, 0], block=False).r
+        mec.gather('nope', targets=[0, 2], block=False).r
+        mec.scatter('u', range(4), targets=[0, 9], block=False)
+        mec.mapper(block=False).map(lambda x: x + 1, range(5)).r
+        """);
+    assertHas(out, "Out[5]: True\n");
+    assertHas(out, "Out[6]: <PendingResult local-");
+    assertHas(out, "Out[7]: [None, None, None, None]\n");
+    assertHas(out, "Out[8]: [[3, 4, 5], [8, 9]]\n");
+    assertHas(out, "Out[10]: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]\n");
+    assertHas(out, "Out[12]: ['abcd', 'efg']\n");
+    assertHas(out, "CompositeError: one or more exceptions from call to method: gather\n"
+        + "[0:pull]: NameError: name nope is not defined\n"
+        + "[2:pull]: NameError: name nope is not defined\n");
+    assertHas(out, "InvalidEngineID: engine with id 9 does not exist\n");
+    assertHas(out, "Out[15]: [1, 2, 3, 4, 5]\n");
+  }
+
+  @Test
+  @Order(99)
   void theJavaApiCollectsPendingResultsAndKillsTheController() throws Exception {
     try (var mec = MultiEngineClient.connect(cluster.furl("ipcontroller-mec.furl"))) {
       var id = mec.submitPending(new EngineOp.Execute("r = 2 ** 10"), Targets.of(0))

@@ -2,6 +2,8 @@ package org.jipython.actors.client;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
@@ -10,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.ToLongFunction;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -24,6 +27,7 @@ import org.jipython.actors.internal.Systems;
 import org.jipython.runtime.error.FailureKind;
 import org.jipython.runtime.error.JipythonException;
 import org.jipython.runtime.security.FurlFile;
+import org.jipython.runtime.security.SecurityFolder;
 
 /**
  * A client's connection to one interface adapter, whatever its protocol: its own actor system
@@ -68,6 +72,42 @@ final class AdapterConnection<C, R> implements AutoCloseable {
     this.pending = pending;
     this.adapter = adapter;
     this.capability = capability;
+  }
+
+  /** A furl file of {@code $IPYTHONDIR/security}, such as {@code SecurityFolder::taskFurl}. */
+  static Path defaultFurl(Function<SecurityFolder, Path> file) {
+    try {
+      return file.apply(SecurityFolder.open(SecurityFolder.ipythonDir()));
+    } catch (IOException e) {
+      throw new JipythonException(FailureKind.CONNECTION,
+          "cannot open the security folder: " + e.getMessage(), e);
+    }
+  }
+
+  /** Reads a furl file; a file that cannot be read is a {@code CONNECTION} failure. */
+  static FurlFile read(Path furlFile) {
+    try {
+      return FurlFile.read(furlFile);
+    } catch (IOException e) {
+      throw new JipythonException(FailureKind.CONNECTION,
+          "cannot read the furl file " + furlFile + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Connects to the interface {@code interfaceName}, refusing a furl of another interface.
+   *
+   * @param client who connects, for the message ("a TaskClient")
+   * @param furlName the file a furl for that interface is in, for the message
+   */
+  static <C, R> AdapterConnection<C, R> connect(Config config, FurlFile furlFile,
+      String interfaceName, String client, String furlName, ToLongFunction<R> requestIdOf) {
+    var name = furlFile.furl().interfaceName();
+    if (!interfaceName.equals(name)) {
+      throw new JipythonException(FailureKind.REFUSED, "this furl is for the " + name
+          + " interface; " + client + " needs " + furlName);
+    }
+    return connect(config, furlFile, requestIdOf);
   }
 
   /**

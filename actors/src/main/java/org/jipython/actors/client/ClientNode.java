@@ -16,8 +16,8 @@ final class ClientNode implements AutoCloseable {
   }
 
   static ClientNode connect(Config config, FurlFile furlFile) {
-    return new ClientNode(
-        AdapterConnection.connect(config, furlFile, MultiEngineAdapter.Reply::requestId));
+    return new ClientNode(AdapterConnection.connect(config, furlFile, "multiengine",
+        "a MultiEngineClient", "ipcontroller-mec.furl", MultiEngineAdapter.Reply::requestId));
   }
 
   /** Sends a request built around a fresh request id; completes with the adapter's reply. */

@@ -1,15 +1,10 @@
 package org.jipython.actors.client;
 
-import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import net.razorvine.pickle.PickleException;
-import net.razorvine.pickle.Pickler;
 import org.jipython.actors.controller.TaskSpec;
-import org.jipython.runtime.error.FailureKind;
-import org.jipython.runtime.error.JipythonException;
 
 /**
  * A load-balanced task for Java programs, as the original's {@code StringTask}: push values, run
@@ -96,16 +91,7 @@ public final class StringTask {
 
   /** The task as it travels to the controller. */
   public TaskSpec toSpec() {
-    var pickles = new LinkedHashMap<String, byte[]>();
-    var pickler = new Pickler(false);
-    push.forEach((name, value) -> {
-      try {
-        pickles.put(name, pickler.dumps(value));
-      } catch (PickleException | IOException e) {
-        throw new JipythonException(FailureKind.PROTOCOL,
-            "cannot pickle the value of " + name + ": " + e.getMessage(), e);
-      }
-    });
+    var pickles = Pickles.dumpAll(push);
     return TaskSpec.of(expression, pickles, pull)
         .withClear(clearBefore, clearAfter)
         .withRetries(retries, recoveryTask == null ? null : recoveryTask.toSpec());

@@ -1,7 +1,6 @@
 package org.jipython.actors.client;
 
 import com.typesafe.config.Config;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,14 +11,10 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
-import net.razorvine.pickle.PickleException;
-import net.razorvine.pickle.Pickler;
-import net.razorvine.pickle.Unpickler;
 import org.jipython.actors.controller.TaskAdapter;
 import org.jipython.actors.controller.TaskOutcome;
 import org.jipython.actors.controller.TaskSpec;
 import org.jipython.actors.internal.Systems;
-import org.jipython.runtime.error.FailureKind;
 import org.jipython.runtime.error.JipythonException;
 import org.jipython.runtime.security.FurlFile;
 import org.jipython.runtime.security.SecurityFolder;
@@ -58,33 +53,18 @@ public final class TaskClient implements AutoCloseable {
 
   /** Connects with {@code $IPYTHONDIR/security/ipcontroller-tc.furl}. */
   public static TaskClient connect() {
-    try {
-      return connect(SecurityFolder.open(SecurityFolder.ipythonDir()).taskFurl());
-    } catch (IOException e) {
-      throw new JipythonException(FailureKind.CONNECTION,
-          "cannot open the security folder: " + e.getMessage(), e);
-    }
+    return connect(AdapterConnection.defaultFurl(SecurityFolder::taskFurl));
   }
 
   /** Connects with the given furl file. */
   public static TaskClient connect(Path furlFile) {
-    try {
-      return connect(Systems.load(), FurlFile.read(furlFile));
-    } catch (IOException e) {
-      throw new JipythonException(FailureKind.CONNECTION,
-          "cannot read the furl file " + furlFile + ": " + e.getMessage(), e);
-    }
+    return connect(Systems.load(), AdapterConnection.read(furlFile));
   }
 
   /** Connects with a furl already read, and the given configuration. */
   public static TaskClient connect(Config config, FurlFile furl) {
-    if (!"task".equals(furl.furl().interfaceName())) {
-      throw new JipythonException(FailureKind.REFUSED, "this furl is for the "
-          + furl.furl().interfaceName() + " interface; a TaskClient needs "
-          + "ipcontroller-tc.furl");
-    }
-    return new TaskClient(
-        AdapterConnection.connect(config, furl, TaskAdapter.Reply::requestId));
+    return new TaskClient(AdapterConnection.connect(config, furl, "task", "a TaskClient",
+        "ipcontroller-tc.furl", TaskAdapter.Reply::requestId));
   }
 
   /** Submits a task; completes with its id (0, 1, 2, ... per controller). */
@@ -125,7 +105,7 @@ public final class TaskClient implements AutoCloseable {
       var results = new LinkedHashMap<String, Object>();
       if (outcome.ok()) {
         for (int i = 0; i < outcome.names().size(); i++) {
-          results.put(outcome.names().get(i), unpickle(outcome.values().get(i)));
+          results.put(outcome.names().get(i), Pickles.load(outcome.values().get(i)));
         }
       }
       return new TaskResult(taskId, outcome.engineId(), results, outcome.failure(),
@@ -201,16 +181,9 @@ public final class TaskClient implements AutoCloseable {
       throw new IllegalArgumentException("not a Python function name: " + function);
     }
     var expression = RESULT + " = " + function + "(*" + ARGS + ")";
-    var pickler = new Pickler(false);
     var submitted = new ArrayList<CompletableFuture<Long>>();
     for (var item : items) {
-      byte[] args;
-      try {
-        args = pickler.dumps(List.of(item));
-      } catch (PickleException | IOException e) {
-        throw new JipythonException(FailureKind.PROTOCOL,
-            "cannot pickle the item " + item + ": " + e.getMessage(), e);
-      }
+      var args = Pickles.dump(List.of(item), "the item " + item);
       var spec = TaskSpec.of(expression, Map.of(ARGS, args), List.of(RESULT))
           .withKind(TaskSpec.Kind.MAP);
       submitted.add(submit(spec).toCompletableFuture());
@@ -227,7 +200,7 @@ public final class TaskClient implements AutoCloseable {
             if (!outcome.ok()) {
               throw new TaskException(outcome.failure());
             }
-            results.add(unpickle(outcome.values().get(0)));
+            results.add(Pickles.load(outcome.values().get(0)));
           }
           return results;
         });
@@ -262,14 +235,5 @@ public final class TaskClient implements AutoCloseable {
       ids.add(((Number) id).longValue());
     }
     return ids;
-  }
-
-  private static Object unpickle(byte[] pickle) {
-    try {
-      return new Unpickler().loads(pickle);
-    } catch (PickleException | IOException e) {
-      throw new JipythonException(FailureKind.PROTOCOL,
-          "cannot unpickle a value in Java: " + e.getMessage(), e);
-    }
   }
 }
