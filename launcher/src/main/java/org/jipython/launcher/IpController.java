@@ -64,6 +64,9 @@ final class IpController implements Callable<Integer> {
           + "(default: <ipythondir>/log/ipcontroller-PID.log).")
   Path logfile;
 
+  /** How long the actor systems may take to stop once a client asked the controller to. */
+  static final java.time.Duration STOP_LIMIT = java.time.Duration.ofSeconds(15);
+
   @Option(names = "--parent-pid", hidden = true)
   Long parentPid;
 
@@ -112,9 +115,30 @@ final class IpController implements Callable<Integer> {
     out.println("ipcontroller: log " + logFile);
     out.println(READY);
     out.flush();
+    node.stopping().thenRun(() -> haltIfStuck(log));
     node.whenTerminated().toCompletableFuture().join();
     log.info("controller stopped");
     return 0;
+  }
+
+  /**
+   * Once a client has asked the controller to stop, the process ends within
+   * {@link #STOP_LIMIT} even if a transport's shutdown hangs (seen on a loaded machine: Artery
+   * flushing the client port for a minute after its engines had gone).
+   */
+  private static void haltIfStuck(org.slf4j.Logger log) {
+    var watchdog = new Thread(() -> {
+      try {
+        Thread.sleep(STOP_LIMIT.toMillis());
+      } catch (InterruptedException e) {
+        return;
+      }
+      log.warn("the actor systems did not stop within {} s; ending the process",
+          STOP_LIMIT.toSeconds());
+      Runtime.getRuntime().halt(0);
+    }, "jipython-controller-stop-watchdog");
+    watchdog.setDaemon(true);
+    watchdog.start();
   }
 
   private static String firstOf(String... values) {

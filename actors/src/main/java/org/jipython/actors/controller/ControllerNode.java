@@ -28,6 +28,7 @@ public final class ControllerNode implements AutoCloseable {
 
   private final ActorSystem<Void> clusterSystem;
   private final ActorSystem<Void> clientSystem;
+  private final CompletableFuture<Void> stopping = new CompletableFuture<>();
 
   private ControllerNode(ActorSystem<Void> clusterSystem, ActorSystem<Void> clientSystem) {
     this.clusterSystem = clusterSystem;
@@ -72,8 +73,14 @@ public final class ControllerNode implements AutoCloseable {
   }
 
   private void terminate() {
+    stopping.complete(null);
     clientSystem.terminate();
     clusterSystem.terminate();
+  }
+
+  /** Completes when the controller begins to stop because a client asked it to. */
+  public CompletionStage<Void> stopping() {
+    return stopping;
   }
 
   /** The port engines connect to. */
