@@ -72,6 +72,11 @@ class EngineHostTest {
     await(mec.execute("x = x + 1", Targets.of(2)));
 
     assertEquals(List.of(0, 10, 21), await(mec.pull("x", Targets.all())));
+    var printed = await(mec.execute("import time\ntime.sleep(0.05 * (3 - id))\nprint 'engine', id",
+        Targets.all()));
+    for (int i = 0; i < 3; i++) {
+      assertEquals("engine " + i + "\n", printed.get(i).stdout(), "what engine " + i + " printed");
+    }
     var log = controller.logs();
     assertTrue(log.contains("registered engine with id: 2"), log);
   }
@@ -86,6 +91,20 @@ class EngineHostTest {
 
     await(mec.execute("y = id", Targets.all()));
     assertEquals(List.of(0, 1, 2), await(mec.pull("y", Targets.all())));
+  }
+
+  @Test
+  @Order(4)
+  void killingTheLastEnginesEndsTheProcess() throws Exception {
+    await(mec.submit(new EngineOp.Kill(), Targets.all()));
+
+    assertEquals(0, host.awaitExit(Duration.ofSeconds(60)), host.output());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!await(mec.getIds()).isEmpty()) {
+      assertTrue(System.nanoTime() < deadline, "engines still registered: "
+          + await(mec.getIds()));
+      Thread.sleep(20);
+    }
   }
 
   @Test

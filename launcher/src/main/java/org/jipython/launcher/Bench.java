@@ -146,6 +146,7 @@ final class Bench implements Callable<Integer> {
   }
 
   private BenchCluster.Started measureStartup() throws Exception {
+    measureSharedJvmStartup();
     var runs = new ArrayList<Double>();
     var lost = new ArrayList<Integer>();
     BenchCluster.Started last = null;
@@ -171,6 +172,24 @@ final class Bench implements Callable<Integer> {
         : "median of " + runs.size() + " runs") + (lostInAll == 0 ? ""
         : "; " + lostInAll + " engine(s) lost and started again by ipcluster"));
     return last;
+  }
+
+  /**
+   * The same start-up with every engine in one JVM ({@code ipcluster --engines-per-jvm N}),
+   * kept beside startup_s: one JVM to start instead of N.
+   */
+  private void measureSharedJvmStartup() {
+    try {
+      var timeline = new LinkedHashMap<String, Double>();
+      var started = processes.start(workDir.resolve("run-shared-jvm"), timeline,
+          List.of("--engines-per-jvm", Integer.toString(engines)));
+      figures.extra("startup_s_engines_in_one_jvm", timeline.get("execute_all_done"));
+      processes.close(started.client());
+      started.run().stop();
+    } catch (Exception e) {
+      log.warn("the cluster with its engines in one JVM did not start", e);
+      figures.extra("startup_s_engines_in_one_jvm", "failed: " + message(e));
+    }
   }
 
   /** Every workload, one after the other, each with the figures it owes. */

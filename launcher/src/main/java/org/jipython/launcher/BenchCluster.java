@@ -61,10 +61,16 @@ final class BenchCluster {
    * since the launch.
    */
   Started start(Path ipythonDir, Map<String, Double> timeline) throws Exception {
+    return start(ipythonDir, timeline, List.of());
+  }
+
+  /** {@link #start(Path, Map)} with more ipcluster options. */
+  Started start(Path ipythonDir, Map<String, Double> timeline, List<String> options)
+      throws Exception {
     if (stopping) {
       throw new IllegalStateException("stopping");
     }
-    var run = ClusterRun.launch(ipythonDir, engines);
+    var run = ClusterRun.launch(ipythonDir, engines, options);
     clusters.add(run);
     var furl = ipythonDir.resolve("security").resolve("ipcontroller-mec.furl");
     long deadline = run.launchNanos() + STARTUP_LIMIT.toNanos();
@@ -260,12 +266,15 @@ final class BenchCluster {
       known.add(process.toHandle());
     }
 
-    static ClusterRun launch(Path ipythonDir, int engines) throws IOException {
+    static ClusterRun launch(Path ipythonDir, int engines, List<String> options)
+        throws IOException {
       var output = Collections.synchronizedList(new ArrayList<String>());
       long epoch = System.currentTimeMillis();
       long t0 = System.nanoTime();
-      var process = ChildJvm.start("cluster", List.of("ipcluster", "-n",
-          Integer.toString(engines), "--ipythondir", ipythonDir.toString()), output::add);
+      var args = new ArrayList<>(List.of("ipcluster", "-n", Integer.toString(engines),
+          "--ipythondir", ipythonDir.toString()));
+      args.addAll(options);
+      var process = ChildJvm.start("cluster", args, output::add);
       return new ClusterRun(ipythonDir, process, t0, epoch, output);
     }
 

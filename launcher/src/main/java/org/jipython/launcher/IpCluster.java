@@ -57,6 +57,12 @@ final class IpCluster implements Callable<Integer> {
       description = "Number of engines for local and mpiexec (default: ${DEFAULT-VALUE}).")
   int engines;
 
+  @Option(names = "--engines-per-jvm", paramLabel = "K", defaultValue = "1",
+      description = "local mode: run the engines K to a JVM (ipengine --engines K) instead of "
+          + "one each (default: ${DEFAULT-VALUE}). Fewer JVMs start faster and use less "
+          + "memory; the engines of one JVM share its fate if it crashes.")
+  int enginesPerJvm;
+
   @Option(names = "--restarts", paramLabel = "K", defaultValue = "3",
       description = "How many times a crashed engine (for mpiexec: the mpirun job) is started "
           + "again (default: ${DEFAULT-VALUE}). One stopped by SIGINT or SIGTERM is not.")
@@ -126,6 +132,10 @@ final class IpCluster implements Callable<Integer> {
     }
     if (engines < 1) {
       System.err.println("ipcluster: -n must be at least 1");
+      return 2;
+    }
+    if (enginesPerJvm < 1) {
+      System.err.println("ipcluster: --engines-per-jvm must be at least 1");
       return 2;
     }
     var folder = ipythondir.open();
@@ -209,9 +219,15 @@ final class IpCluster implements Callable<Integer> {
     var planned = new ArrayList<Supervisor.Slot>();
     switch (mode) {
       case "local" -> {
-        for (int i = 0; i < engines; i++) {
-          planned.add(new Supervisor.Slot("ipengine " + i,
-              ChildJvm.javaCommand("engine", local), Map.of(), 1, null, null, false));
+        for (int first = 0, jvm = 0; first < engines; first += enginesPerJvm, jvm++) {
+          int count = Math.min(enginesPerJvm, engines - first);
+          var command = new ArrayList<>(local);
+          if (count > 1) {
+            command.addAll(List.of("--engines", Integer.toString(count)));
+          }
+          planned.add(new Supervisor.Slot(count == 1 ? "ipengine " + jvm
+              : "ipengine " + jvm + " (" + count + " engines)",
+              ChildJvm.javaCommand("engine", command), Map.of(), count, null, null, false));
         }
       }
       case "mpiexec", "mpirun" -> {

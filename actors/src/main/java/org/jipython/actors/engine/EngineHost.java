@@ -72,6 +72,7 @@ public final class EngineHost implements AutoCloseable {
     }
     var ids = new Integer[count];
     var answered = new AtomicInteger();
+    var live = new AtomicInteger(count);
     var registered = new CompletableFuture<List<Integer>>();
     var at = furl.furl();
     var controllerAddress = new Address("pekko", Systems.CLUSTER_SYSTEM, at.host(), at.port());
@@ -113,6 +114,11 @@ public final class EngineHost implements AutoCloseable {
           .onMessage(Killed.class, killed -> {
             ctx.stop(workers.get(killed.index()));
             runners.get(killed.index()).close();
+            if (live.decrementAndGet() == 0) {
+              // the last engine was killed: the process ends, as a single engine's does
+              ctx.getLog().info("every engine of this process was killed; stopping");
+              ctx.getSystem().terminate();
+            }
             return Behaviors.same();
           })
           .build();
