@@ -133,7 +133,7 @@ final class BenchWorkloads {
     double total = taskRound(tc, n);
     figures.add("tasks_per_s", n / total, "/s", n + " StringTasks submitted without waiting, "
         + "until every result is back; after a warm-up round of as many ("
-        + BenchFigures.round(n / cold) + " /s)");
+        + String.format("%.0f", n / cold) + " /s)");
   }
 
   private static double taskRound(TaskClient tc, int n) throws Exception {
