@@ -7,6 +7,7 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import org.apache.pekko.remote.artery.tcp.SSLEngineProvider;
 import org.jipython.runtime.security.TlsIdentity;
+import org.slf4j.LoggerFactory;
 import scala.Option;
 
 /**
@@ -29,7 +30,9 @@ public final class IdentitySslEngineProvider implements SSLEngineProvider {
     engine.setUseClientMode(false);
     engine.setNeedClientAuth(true);
     engine.setEnabledProtocols(PROTOCOLS);
-    return engine;
+    // a refused peer is otherwise silent on this side (STACK-NOTES, Pekko trap 8)
+    return new LoggingServerSslEngine(engine, "port " + port + " ("
+        + identity.certificate().getSubjectX500Principal().getName() + ")");
   }
 
   @Override
@@ -47,7 +50,12 @@ public final class IdentitySslEngineProvider implements SSLEngineProvider {
 
   @Override
   public Option<Throwable> verifyServerSession(String hostname, SSLSession session) {
-    return verify(session);
+    var refusal = verify(session);
+    if (refusal.isDefined()) {
+      LoggerFactory.getLogger("org.jipython.security.tls").warn(
+          "refused a TLS connection on {}: {}", hostname, refusal.get().getMessage());
+    }
+    return refusal;
   }
 
   // The trust manager already trusts only this certificate; checking again after the handshake
