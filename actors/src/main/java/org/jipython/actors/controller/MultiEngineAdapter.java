@@ -106,9 +106,9 @@ public final class MultiEngineAdapter extends AbstractBehavior<MultiEngineAdapte
       ActorRef<Controller.Command> controller, CapabilityToken token) {
     // a malformed request (any holder of the client TLS identity can send one) must not stop
     // the interface: log the failure and go on with the next message
-    return Behaviors.supervise(
+    return KnownMessagesOnly.of(Command.class, "MultiEngine", Behaviors.supervise(
             Behaviors.<Command>setup(ctx -> new MultiEngineAdapter(ctx, controller, token)))
-        .onFailure(RuntimeException.class, SupervisorStrategy.resume());
+        .onFailure(RuntimeException.class, SupervisorStrategy.resume()));
   }
 
   private MultiEngineAdapter(

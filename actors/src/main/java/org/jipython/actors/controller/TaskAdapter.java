@@ -144,10 +144,11 @@ public final class TaskAdapter extends AbstractBehavior<TaskAdapter.Command> {
   public static Behavior<Command> create(
       ActorRef<Controller.Command> controller, CapabilityToken token, TaskSettings settings) {
     // a bug must not lose every task's result: log it and go on with the next message
-    return Behaviors.supervise(Behaviors.<Command>setup(ctx -> Behaviors.withTimers(
+    return KnownMessagesOnly.of(Command.class, "Task", Behaviors.supervise(
+            Behaviors.<Command>setup(ctx -> Behaviors.withTimers(
             timers -> new TaskAdapter(ctx, timers, controller, token, settings != null
                 ? settings : TaskSettings.fromConfig(ctx.getSystem().settings().config())))))
-        .onFailure(RuntimeException.class, SupervisorStrategy.resume());
+        .onFailure(RuntimeException.class, SupervisorStrategy.resume()));
   }
 
   private final Wire wire;

@@ -18,25 +18,36 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The server side of one inbound TLS connection, logging why a handshake failed. Artery's TLS
- * stage drops a refused peer without a word on the server side (the connecting side alone logs
- * it), so a peer with a foreign certificate, one that does not trust this port's certificate,
- * or one that speaks no TLS at all would leave no trace. Everything else is passed through.
+ * The server side of one inbound TLS connection: it logs why a handshake failed, and enforces
+ * Artery's frame limits on what the peer sends.
  *
- * <p>Artery creates the engine without the peer's address (its TCP layer does not hand it to
- * the TLS engine), so the log line names the port, the reason, and the certificate the peer
- * presented, if any.
+ * <ul>
+ *   <li>Artery's TLS stage drops a refused peer without a word on the server side (the
+ *       connecting side alone logs it), so a peer with a foreign certificate, one that does not
+ *       trust this port's certificate, or one that speaks no TLS at all would leave no trace.
+ *       Artery creates the engine without the peer's address (its TCP layer does not hand it to
+ *       the TLS engine), so the log line names the port, the reason, and the certificate the
+ *       peer presented, if any.
+ *   <li>Artery's inbound TCP framing takes a frame of whatever length its 4-byte header claims;
+ *       only the sender checks {@code maximum-frame-size}. This engine reads the frame headers of
+ *       the decrypted stream ({@link FrameLimit}) and closes the connection, with a log line,
+ *       when a peer announces a frame larger than this side accepts.
+ * </ul>
+ *
+ * Everything else is passed through.
  */
 final class LoggingServerSslEngine extends SSLEngine {
   private static final Logger LOG = LoggerFactory.getLogger("org.jipython.security.tls");
 
   private final SSLEngine delegate;
   private final String portName;
+  private final FrameLimit frames;
   private volatile boolean logged;
 
-  LoggingServerSslEngine(SSLEngine delegate, String portName) {
+  LoggingServerSslEngine(SSLEngine delegate, String portName, FrameLimit frames) {
     this.delegate = delegate;
     this.portName = portName;
+    this.frames = frames;
   }
 
   private SSLException logged(SSLException e) {
@@ -84,11 +95,31 @@ final class LoggingServerSslEngine extends SSLEngine {
   @Override
   public SSLEngineResult unwrap(ByteBuffer src, ByteBuffer[] dsts, int offset, int length)
       throws SSLException {
+    var before = new int[length];
+    for (int i = 0; i < length; i++) {
+      before[i] = dsts[offset + i].position();
+    }
+    SSLEngineResult result;
     try {
-      return delegate.unwrap(src, dsts, offset, length);
+      result = delegate.unwrap(src, dsts, offset, length);
     } catch (SSLException e) {
       throw logged(e);
     }
+    if (result.bytesProduced() > 0) {
+      for (int i = 0; i < length; i++) {
+        var dst = dsts[offset + i];
+        var problem = frames.read(dst, before[i], dst.position());
+        if (problem != null) {
+          if (!logged) {
+            logged = true;
+            LOG.warn("closed a connection on {}: {}{}", portName, problem, presented());
+          }
+          delegate.closeOutbound();
+          throw new SSLException(problem);
+        }
+      }
+    }
+    return result;
   }
 
   @Override
