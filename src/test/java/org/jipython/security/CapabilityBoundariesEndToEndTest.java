@@ -190,7 +190,22 @@ class CapabilityBoundariesEndToEndTest {
 
   private static void terminate(ActorSystem<?> system) throws Exception {
     system.terminate();
-    system.getWhenTerminated().toCompletableFuture().get(90, TimeUnit.SECONDS);
+    system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Starts terminating {@code system} and waits a while, without failing: a sender whose
+   * Java-serialized message the controller dropped was seen to take minutes to finish its own
+   * shutdown (after its shutdown phases time out, in its transport). It is a daemonic system in
+   * this JVM, not a process, and the controller's side is asserted to keep serving.
+   */
+  private static void terminateEventually(ActorSystem<?> system) throws InterruptedException {
+    system.terminate();
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      // see above
+    }
   }
 
   /** Looks {@code path} up, trying until {@code within} has passed; null when it never resolves. */
@@ -415,7 +430,7 @@ class CapabilityBoundariesEndToEndTest {
       assertEquals(7L, reply.requestId());
       assertEquals(ids, reply.ids());
     } finally {
-      terminate(system);
+      terminateEventually(system);
     }
     assertFalse(Files.exists(marker));
     assertEnginesUnchanged();

@@ -36,7 +36,10 @@ class ReassemblyTest {
   private static List<Chunk> chunks(Object message, int chunkBytes) {
     var serialization = SerializationExtension.get(testKit.system().classicSystem());
     var serializer = serialization.findSerializerFor(message);
-    var bytes = serializer.toBinary(message);
+    // actor refs inside serialize with the system's address, as the Wire does it
+    scala.Function0<byte[]> toBinary = () -> serializer.toBinary(message);
+    byte[] bytes = org.apache.pekko.serialization.Serialization$.MODULE$.withTransportInformation(
+        (org.apache.pekko.actor.ExtendedActorSystem) testKit.system().classicSystem(), toBinary);
     var manifest = Serializers.manifestFor(serializer, message);
     int count = (bytes.length + chunkBytes - 1) / chunkBytes;
     var out = new java.util.ArrayList<Chunk>();
