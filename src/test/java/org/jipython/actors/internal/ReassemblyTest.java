@@ -5,9 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.serialization.Serialization$;
 import org.apache.pekko.serialization.SerializationExtension;
 import org.apache.pekko.serialization.Serializers;
 import org.jipython.actors.controller.MultiEngineAdapter;
@@ -38,11 +41,11 @@ class ReassemblyTest {
     var serializer = serialization.findSerializerFor(message);
     // actor refs inside serialize with the system's address, as the Wire does it
     scala.Function0<byte[]> toBinary = () -> serializer.toBinary(message);
-    byte[] bytes = org.apache.pekko.serialization.Serialization$.MODULE$.withTransportInformation(
-        (org.apache.pekko.actor.ExtendedActorSystem) testKit.system().classicSystem(), toBinary);
+    byte[] bytes = Serialization$.MODULE$.withTransportInformation(
+        (ExtendedActorSystem) testKit.system().classicSystem(), toBinary);
     var manifest = Serializers.manifestFor(serializer, message);
     int count = (bytes.length + chunkBytes - 1) / chunkBytes;
-    var out = new java.util.ArrayList<Chunk>();
+    var out = new ArrayList<Chunk>();
     for (int i = 0; i < count; i++) {
       out.add(new Chunk("t", i, count, serializer.identifier(), manifest,
           Arrays.copyOfRange(bytes, i * chunkBytes, Math.min(bytes.length, (i + 1) * chunkBytes)),

@@ -170,8 +170,10 @@ public final class MultiEngineAdapter extends AbstractBehavior<MultiEngineAdapte
     return this;
   }
 
-  /** Anything that is not a MultiEngine request (it may come from any holder of the client TLS
-   * identity) is dropped; the log names its type, never its contents. */
+  /**
+   * Anything that is not a MultiEngine request (any holder of the client TLS identity can send it) is
+   * dropped; the log names its type, never its contents.
+   */
   private Behavior<Command> onUnknown(Object message) {
     getContext().getLog().warn("dropped a message of unknown type {} sent to the MultiEngine "
         + "interface", message == null ? "null" : message.getClass().getName());

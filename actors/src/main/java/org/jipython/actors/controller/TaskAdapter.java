@@ -189,8 +189,10 @@ public final class TaskAdapter extends AbstractBehavior<TaskAdapter.Command> {
     return this;
   }
 
-  /** Anything that is not a Task request (it may come from any holder of the client TLS
-   * identity) is dropped; the log names its type, never its contents. */
+  /**
+   * Anything that is not a Task request (any holder of the client TLS identity can send it) is
+   * dropped; the log names its type, never its contents.
+   */
   private Behavior<Command> onUnknown(Object message) {
     getContext().getLog().warn("dropped a message of unknown type {} sent to the Task "
         + "interface", message == null ? "null" : message.getClass().getName());
