@@ -152,6 +152,12 @@ final class IpEngine implements Callable<Integer> {
     if (furl == null) {
       return EXIT_GAVE_UP;
     }
+    if (!Furl.ENGINE.equals(furl.furl().interfaceName())) {
+      // a client furl carries the client port's TLS identity and a client capability: the
+      // controller would refuse it anyway; say why at once instead of retrying until --wait
+      return usage("refused: " + file + " is a furl file for the " + furl.furl().interfaceName()
+          + " interface (a client's); an engine needs the controller's ipcontroller-engine.furl");
+    }
     var localHost = Net.localAddressFor(furl.furl().host());
     if (engineCount > 1) {
       return runHost(furl, localHost, deadline, logFile);

@@ -6,12 +6,14 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.jipython.actors.internal.Reassembly;
 import org.jipython.actors.internal.Wire;
+import org.jipython.actors.protocol.Answerable;
 import org.jipython.actors.protocol.Chunk;
 import org.jipython.actors.protocol.EngineOp;
 import org.jipython.runtime.error.JipythonException;
@@ -49,23 +51,23 @@ public final class MultiEngineAdapter extends AbstractBehavior<MultiEngineAdapte
       EngineOp op,
       boolean pending,
       ActorRef<Reply> replyTo)
-      implements Command, WireMessage {}
+      implements Command, WireMessage, Answerable {}
 
   /** Collect a pending result, waiting for it when {@code block}; collecting it deletes it. */
   public record GetPending(String capability, long requestId, String pendingId, boolean block,
-      ActorRef<Reply> replyTo) implements Command, WireMessage {}
+      ActorRef<Reply> replyTo) implements Command, WireMessage, Answerable {}
 
   /** Drop every pending result of every client; whoever waits on one gets an error. */
   public record Flush(String capability, long requestId, ActorRef<Reply> replyTo)
-      implements Command, WireMessage {}
+      implements Command, WireMessage, Answerable {}
 
   /** Stop the controller after {@code delayMillis}: {@code kill(controller=True)}. */
   public record StopController(String capability, long requestId, long delayMillis,
-      ActorRef<Reply> replyTo) implements Command, WireMessage {}
+      ActorRef<Reply> replyTo) implements Command, WireMessage, Answerable {}
 
   /** Which engines are registered now. */
   public record GetIds(String capability, long requestId, ActorRef<Reply> replyTo)
-      implements Command, WireMessage {}
+      implements Command, WireMessage, Answerable {}
 
   /**
    * The answer to a request: the engine ids for {@link GetIds}, one reply per target in target
@@ -102,7 +104,11 @@ public final class MultiEngineAdapter extends AbstractBehavior<MultiEngineAdapte
 
   public static Behavior<Command> create(
       ActorRef<Controller.Command> controller, CapabilityToken token) {
-    return Behaviors.setup(ctx -> new MultiEngineAdapter(ctx, controller, token));
+    // a malformed request (any holder of the client TLS identity can send one) must not stop
+    // the interface: log the failure and go on with the next message
+    return KnownMessagesOnly.of(Command.class, "MultiEngine", Behaviors.supervise(
+            Behaviors.<Command>setup(ctx -> new MultiEngineAdapter(ctx, controller, token)))
+        .onFailure(RuntimeException.class, SupervisorStrategy.resume()));
   }
 
   private MultiEngineAdapter(
@@ -129,6 +135,7 @@ public final class MultiEngineAdapter extends AbstractBehavior<MultiEngineAdapte
         .onMessage(StopController.class, this::onStopController)
         .onMessage(PendingDone.class, this::onPendingDone)
         .onMessage(Engines.class, this::onEngines)
+        .onAnyMessage(this::onUnknown)
         .build();
   }
 
@@ -146,11 +153,30 @@ public final class MultiEngineAdapter extends AbstractBehavior<MultiEngineAdapte
     try {
       var whole = reassembly.accept(chunk);
       if (whole.isPresent()) {
+        if (!(whole.get() instanceof Answerable) || !(whole.get() instanceof Command)) {
+          return onUnknown(whole.get());
+        }
         return handleNow((Command) whole.get());
       }
-    } catch (IllegalArgumentException e) {
-      getContext().getLog().warn("dropped a chunked message: {}", e.getMessage());
+    } catch (Reassembly.Refused e) {
+      getContext().getLog().warn("dropped a chunked message from {}: {}",
+          chunk.replyTo() == null ? "an unknown sender" : chunk.replyTo().path().address(),
+          e.getMessage());
+      if (chunk.replyTo() != null) {
+        chunk.replyTo().<Reply>unsafeUpcast().tell(
+            Reply.refused(chunk.requestId(), e.kind(), "refused: " + e.getMessage()));
+      }
     }
+    return this;
+  }
+
+  /**
+   * Anything that is not a MultiEngine request (any holder of the client TLS identity can send it) is
+   * dropped; the log names its type, never its contents.
+   */
+  private Behavior<Command> onUnknown(Object message) {
+    getContext().getLog().warn("dropped a message of unknown type {} sent to the MultiEngine "
+        + "interface", message == null ? "null" : message.getClass().getName());
     return this;
   }
 

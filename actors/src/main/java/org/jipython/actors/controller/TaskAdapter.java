@@ -14,6 +14,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.jipython.actors.controller.TaskScheduler.Verdict;
 import org.jipython.actors.internal.Reassembly;
 import org.jipython.actors.internal.Wire;
+import org.jipython.actors.protocol.Answerable;
 import org.jipython.actors.protocol.Chunk;
 import org.jipython.runtime.error.JipythonException;
 import org.jipython.actors.protocol.Failure;
@@ -41,7 +42,7 @@ public final class TaskAdapter extends AbstractBehavior<TaskAdapter.Command> {
   public interface Command {}
 
   /** A client request: each carries the Task capability and an id the reply echoes. */
-  public sealed interface Request extends Command, WireMessage {
+  public sealed interface Request extends Command, WireMessage, Answerable {
     String capability();
 
     long requestId();
@@ -143,10 +144,11 @@ public final class TaskAdapter extends AbstractBehavior<TaskAdapter.Command> {
   public static Behavior<Command> create(
       ActorRef<Controller.Command> controller, CapabilityToken token, TaskSettings settings) {
     // a bug must not lose every task's result: log it and go on with the next message
-    return Behaviors.supervise(Behaviors.<Command>setup(ctx -> Behaviors.withTimers(
+    return KnownMessagesOnly.of(Command.class, "Task", Behaviors.supervise(
+            Behaviors.<Command>setup(ctx -> Behaviors.withTimers(
             timers -> new TaskAdapter(ctx, timers, controller, token, settings != null
                 ? settings : TaskSettings.fromConfig(ctx.getSystem().settings().config())))))
-        .onFailure(RuntimeException.class, SupervisorStrategy.resume());
+        .onFailure(RuntimeException.class, SupervisorStrategy.resume()));
   }
 
   private final Wire wire;
@@ -165,16 +167,35 @@ public final class TaskAdapter extends AbstractBehavior<TaskAdapter.Command> {
     try {
       var whole = reassembly.accept(chunk);
       if (whole.isPresent()) {
+        if (!(whole.get() instanceof Request)) {
+          return onUnknown(whole.get());
+        }
         // handled now, not re-enqueued: what arrived after it must stay after it
         return createReceive().receive(getContext(), (Command) whole.get());
       }
-    } catch (IllegalArgumentException e) {
-      getContext().getLog().warn("dropped a chunked message: {}", e.getMessage());
+    } catch (Reassembly.Refused e) {
+      getContext().getLog().warn("dropped a chunked message from {}: {}",
+          chunk.replyTo() == null ? "an unknown sender" : chunk.replyTo().path().address(),
+          e.getMessage());
+      if (chunk.replyTo() != null) {
+        chunk.replyTo().<Reply>unsafeUpcast().tell(Reply.refused(chunk.requestId(),
+            Failure.of(e.kind(), "refused: " + e.getMessage())));
+      }
     } catch (RuntimeException e) {
       throw e;
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
+    return this;
+  }
+
+  /**
+   * Anything that is not a Task request (any holder of the client TLS identity can send it) is
+   * dropped; the log names its type, never its contents.
+   */
+  private Behavior<Command> onUnknown(Object message) {
+    getContext().getLog().warn("dropped a message of unknown type {} sent to the Task "
+        + "interface", message == null ? "null" : message.getClass().getName());
     return this;
   }
 
@@ -207,6 +228,7 @@ public final class TaskAdapter extends AbstractBehavior<TaskAdapter.Command> {
         .onMessage(PenaltyOver.class, this::onPenaltyOver)
         .onMessageEquals(StarvationTimeout.INSTANCE, this::onStarvationTimeout)
         .onMessageEquals(RefreshProperties.INSTANCE, this::onRefreshProperties)
+        .onAnyMessage(this::onUnknown)
         .build();
   }
 

@@ -1,24 +1,55 @@
 package org.jipython.actors.internal;
 
 import java.io.ByteArrayOutputStream;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.serialization.Serialization;
 import org.apache.pekko.serialization.SerializationExtension;
 import org.jipython.actors.protocol.Chunk;
 import org.jipython.actors.protocol.WireMessage;
+import org.jipython.runtime.error.FailureKind;
 
 /**
  * Puts chunked messages back together. Owned by one actor (not thread-safe). A transfer that
- * claims more than the configured maximum, or whose chunks arrive out of order, is dropped.
+ * claims more than the configured maximum ({@code jipython.wire.max-message-bytes}), grows over
+ * it, or whose chunks arrive out of order, is dropped: {@link #accept} throws {@link Refused}
+ * once, and the transfer's later chunks are ignored without a word.
  */
 public final class Reassembly {
+  /** How many dropped transfers are remembered, so their later chunks are ignored quietly. */
+  private static final int REMEMBERED_DROPS = 1024;
+
+  /** Why a transfer was dropped; thrown once per transfer. */
+  public static final class Refused extends IllegalArgumentException {
+    private final FailureKind kind;
+
+    Refused(FailureKind kind, String message) {
+      super(message);
+      this.kind = kind;
+    }
+
+    /** MESSAGE_TOO_LARGE for a transfer over the limit, PROTOCOL for a malformed one. */
+    public FailureKind kind() {
+      return kind;
+    }
+  }
+
   private final Serialization serialization;
   private final long maxBytes;
   private final Map<String, Parts> transfers = new HashMap<>();
+  private final Set<String> dropped = Collections.newSetFromMap(
+      new LinkedHashMap<String, Boolean>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+          return size() > REMEMBERED_DROPS;
+        }
+      });
 
   private static final class Parts {
     final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -33,35 +64,54 @@ public final class Reassembly {
   /**
    * Takes a chunk; returns the whole message once its last chunk arrived.
    *
-   * @throws IllegalArgumentException for a malformed transfer (the caller logs and drops it)
+   * @throws Refused when the transfer is dropped (the caller logs it, and may tell the sender)
    */
   public Optional<Object> accept(Chunk chunk) {
-    if (chunk.count() < 1 || (long) chunk.count() * chunk.data().length > 2 * maxBytes) {
-      throw new IllegalArgumentException("a chunked message claims " + chunk.count()
-          + " chunks of " + chunk.data().length + " bytes, over the limit");
+    var id = chunk.transferId();
+    if (id == null || chunk.data() == null) {
+      throw new Refused(FailureKind.PROTOCOL, "a chunk without a transfer id or data");
     }
-    var parts = transfers.computeIfAbsent(chunk.transferId(), id -> new Parts());
+    if (dropped.contains(id)) {
+      return Optional.empty();
+    }
+    if (chunk.count() < 1 || (long) (chunk.count() - 1) * chunk.data().length > maxBytes) {
+      throw drop(id, FailureKind.MESSAGE_TOO_LARGE, "a chunked message of " + chunk.count()
+          + " chunks of " + chunk.data().length + " bytes is larger than the limit of "
+          + maxBytes + " bytes (jipython.wire.max-message-bytes)");
+    }
+    var parts = transfers.computeIfAbsent(id, k -> new Parts());
     if (chunk.index() != parts.next) {
-      transfers.remove(chunk.transferId());
-      throw new IllegalArgumentException("chunk " + chunk.index() + " of transfer "
-          + chunk.transferId() + " arrived when " + parts.next + " was expected");
+      throw drop(id, FailureKind.PROTOCOL, "chunk " + chunk.index() + " of a chunked message "
+          + "arrived when " + parts.next + " was expected");
     }
     parts.bytes.writeBytes(chunk.data());
     parts.next++;
     if (parts.bytes.size() > maxBytes) {
-      transfers.remove(chunk.transferId());
-      throw new IllegalArgumentException("a chunked message grew over " + maxBytes + " bytes");
+      throw drop(id, FailureKind.MESSAGE_TOO_LARGE, "a chunked message grew over the limit of "
+          + maxBytes + " bytes (jipython.wire.max-message-bytes)");
     }
     if (parts.next < chunk.count()) {
       return Optional.empty();
     }
-    transfers.remove(chunk.transferId());
-    var message = serialization.deserialize(parts.bytes.toByteArray(), chunk.serializerId(),
-        chunk.manifest()).get();
+    transfers.remove(id);
+    Object message;
+    try {
+      message = serialization.deserialize(parts.bytes.toByteArray(), chunk.serializerId(),
+          chunk.manifest()).get();
+    } catch (Exception e) {
+      throw drop(id, FailureKind.PROTOCOL, "a chunked message could not be deserialized ("
+          + e.getClass().getSimpleName() + ")");
+    }
     if (!(message instanceof WireMessage)) {
-      throw new IllegalArgumentException("a chunked message of type "
+      throw drop(id, FailureKind.PROTOCOL, "a chunked message of type "
           + message.getClass().getName() + " is not a wire message");
     }
     return Optional.of(message);
+  }
+
+  private Refused drop(String transferId, FailureKind kind, String why) {
+    transfers.remove(transferId);
+    dropped.add(transferId);
+    return new Refused(kind, why);
   }
 }

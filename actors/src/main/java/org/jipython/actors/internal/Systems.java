@@ -74,7 +74,7 @@ public final class Systems {
       Behavior<T> guardian, String name, Config config, TlsIdentity identity) {
     var setup = ActorSystemSetup.create(
         BootstrapSetup.create(config),
-        SSLEngineProviderSetup.create(system -> new IdentitySslEngineProvider(identity)));
+        SSLEngineProviderSetup.create(system -> new IdentitySslEngineProvider(identity, system)));
     return ActorSystem.create(guardian, name, setup);
   }
 

@@ -10,6 +10,7 @@ import org.apache.pekko.serialization.Serialization;
 import org.apache.pekko.serialization.Serialization$;
 import org.apache.pekko.serialization.SerializationExtension;
 import org.apache.pekko.serialization.Serializers;
+import org.jipython.actors.protocol.Answerable;
 import org.jipython.actors.protocol.Chunk;
 import org.jipython.runtime.error.FailureKind;
 import org.jipython.runtime.error.JipythonException;
@@ -69,10 +70,17 @@ public final class Wire {
     var manifest = Serializers.manifestFor(serializer, message);
     var id = UUID.randomUUID().toString();
     int count = (bytes.length + chunkBytes - 1) / chunkBytes;
+    long requestId = 0;
+    ActorRef<?> replyTo = null;
+    if (message instanceof Answerable answerable) {
+      requestId = answerable.requestId();
+      replyTo = answerable.replyTo();
+    }
     for (int i = 0; i < count; i++) {
       int from = i * chunkBytes;
       var data = Arrays.copyOfRange(bytes, from, Math.min(bytes.length, from + chunkBytes));
-      to.tell(new Chunk(id, i, count, serializer.identifier(), manifest, data));
+      to.tell(new Chunk(id, i, count, serializer.identifier(), manifest, data, requestId,
+          replyTo));
     }
   }
 }

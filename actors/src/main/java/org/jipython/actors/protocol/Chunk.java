@@ -1,5 +1,6 @@
 package org.jipython.actors.protocol;
 
+import org.apache.pekko.actor.typed.ActorRef;
 import org.jipython.actors.controller.EngineQueue;
 import org.jipython.actors.controller.MultiEngineAdapter;
 import org.jipython.actors.controller.TaskAdapter;
@@ -16,8 +17,11 @@ import org.jipython.actors.engine.EngineWorker;
  * @param serializerId the serializer of the whole message
  * @param manifest the serializer's manifest of the whole message
  * @param data the chunk's bytes
+ * @param requestId the request id of the whole message when it is {@link Answerable}, else 0
+ * @param replyTo where the whole message's answer goes when it is {@link Answerable}, else
+ *     null: a receiver that refuses the transfer tells it there
  */
 public record Chunk(String transferId, int index, int count, int serializerId, String manifest,
-    byte[] data)
+    byte[] data, long requestId, ActorRef<?> replyTo)
     implements WireMessage, EngineWorker.Command, EngineQueue.Command,
         MultiEngineAdapter.Command, TaskAdapter.Command {}
