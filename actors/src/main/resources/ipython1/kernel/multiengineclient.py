@@ -569,29 +569,40 @@ def _furl_path(furl_or_file, default_name):
     raise ValueError("not a furl or a file containing a furl: %s" % (furl_or_file,))
 
 
-def get_multiengine_client(furl_or_file=''):
-    """A MultiEngineClient for the controller named by ``furl_or_file`` (default: the mec
-    furl file in $IPYTHONDIR/security). Clients are cached per furl file."""
-    path = _furl_path(furl_or_file, 'ipcontroller-mec.furl')
+def _cached_client(clients, furl_or_file, default_name, connect, wrap):
+    """The client for the furl file ``furl_or_file`` (default: ``default_name`` in
+    $IPYTHONDIR/security) from ``clients``, or a new one: ``wrap(connect(path))``."""
+    path = _furl_path(furl_or_file, default_name)
     key = str(path.toAbsolutePath())
-    client = _clients.get(key)
+    client = clients.get(key)
     if client is None:
         try:
-            java = _JavaMultiEngineClient.connect(path)
+            java = connect(path)
         except _JipythonException, e:
             raise error.ConnectionError(e.getMessage())
         except Exception, e:
             raise error.ConnectionError(str(e))
-        client = MultiEngineClient(java)
-        _clients[key] = client
+        client = wrap(java)
+        clients[key] = client
     return client
 
 
-def close_all():
-    """Closes every client this process opened."""
-    for client in _clients.values():
+def _close_clients(clients):
+    for client in clients.values():
         try:
             client.close()
         except Exception:
             pass
-    _clients.clear()
+    clients.clear()
+
+
+def get_multiengine_client(furl_or_file=''):
+    """A MultiEngineClient for the controller named by ``furl_or_file`` (default: the mec
+    furl file in $IPYTHONDIR/security). Clients are cached per furl file."""
+    return _cached_client(_clients, furl_or_file, 'ipcontroller-mec.furl',
+                          _JavaMultiEngineClient.connect, MultiEngineClient)
+
+
+def close_all():
+    """Closes every client this process opened."""
+    _close_clients(_clients)

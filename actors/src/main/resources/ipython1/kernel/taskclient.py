@@ -537,30 +537,15 @@ _clients = {}
 def get_task_client(furl_or_file=''):
     """A TaskClient for the controller named by ``furl_or_file`` (default: the tc furl file
     in $IPYTHONDIR/security). Clients are cached per furl file."""
-    from ipython1.kernel.multiengineclient import _furl_path
-    path = _furl_path(furl_or_file, 'ipcontroller-tc.furl')
-    key = str(path.toAbsolutePath())
-    client = _clients.get(key)
-    if client is None:
-        try:
-            java = _JavaTaskClient.connect(path)
-        except _JipythonException, e:
-            raise error.ConnectionError(e.getMessage())
-        except Exception, e:
-            raise error.ConnectionError(str(e))
-        client = TaskClient(java)
-        _clients[key] = client
-    return client
+    from ipython1.kernel.multiengineclient import _cached_client
+    return _cached_client(_clients, furl_or_file, 'ipcontroller-tc.furl',
+                          _JavaTaskClient.connect, TaskClient)
 
 
 def close_all():
     """Closes every TaskClient this process opened."""
-    for client in _clients.values():
-        try:
-            client.close()
-        except Exception:
-            pass
-    _clients.clear()
+    from ipython1.kernel.multiengineclient import _close_clients
+    _close_clients(_clients)
 
 
 atexit.register(close_all)
