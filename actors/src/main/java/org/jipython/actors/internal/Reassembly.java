@@ -1,6 +1,6 @@
 package org.jipython.actors.internal;
 
-import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -16,13 +16,33 @@ import org.jipython.actors.protocol.WireMessage;
  * claims more than the configured maximum, or whose chunks arrive out of order, is dropped.
  */
 public final class Reassembly {
+  /**
+   * The most a transfer reserves before its bytes arrive: a sender's claim of a large size
+   * (any client may send chunks) costs memory only as its chunks come in.
+   */
+  private static final int MAX_RESERVED_BYTES = 32 << 20;
+
   private final Serialization serialization;
   private final long maxBytes;
   private final Map<String, Parts> transfers = new HashMap<>();
 
   private static final class Parts {
-    final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    byte[] bytes;
+    int size;
     int next;
+
+    Parts(int totalBytes) {
+      bytes = new byte[Math.min(totalBytes, MAX_RESERVED_BYTES)];
+    }
+
+    void append(Chunk chunk, int totalBytes) {
+      if (size + chunk.length() > bytes.length) {
+        long wanted = Math.max((long) size + chunk.length(), 2L * bytes.length);
+        bytes = Arrays.copyOf(bytes, (int) Math.min(wanted, totalBytes));
+      }
+      System.arraycopy(chunk.data(), chunk.offset(), bytes, size, chunk.length());
+      size += chunk.length();
+    }
   }
 
   public Reassembly(ActorSystem<?> system) {
@@ -36,27 +56,34 @@ public final class Reassembly {
    * @throws IllegalArgumentException for a malformed transfer (the caller logs and drops it)
    */
   public Optional<Object> accept(Chunk chunk) {
-    if (chunk.count() < 1 || (long) chunk.count() * chunk.data().length > 2 * maxBytes) {
+    if (chunk.count() < 1 || chunk.totalBytes() < 0 || chunk.totalBytes() > maxBytes) {
+      transfers.remove(chunk.transferId());
       throw new IllegalArgumentException("a chunked message claims " + chunk.count()
-          + " chunks of " + chunk.data().length + " bytes, over the limit");
+          + " chunks and " + chunk.totalBytes() + " bytes, over the limit of " + maxBytes);
     }
-    var parts = transfers.computeIfAbsent(chunk.transferId(), id -> new Parts());
+    var parts = transfers.computeIfAbsent(chunk.transferId(),
+        id -> new Parts(chunk.totalBytes()));
     if (chunk.index() != parts.next) {
       transfers.remove(chunk.transferId());
       throw new IllegalArgumentException("chunk " + chunk.index() + " of transfer "
           + chunk.transferId() + " arrived when " + parts.next + " was expected");
     }
-    parts.bytes.writeBytes(chunk.data());
-    parts.next++;
-    if (parts.bytes.size() > maxBytes) {
+    if ((long) parts.size + chunk.length() > chunk.totalBytes()) {
       transfers.remove(chunk.transferId());
-      throw new IllegalArgumentException("a chunked message grew over " + maxBytes + " bytes");
+      throw new IllegalArgumentException("a chunked message grew over the "
+          + chunk.totalBytes() + " bytes it claimed");
     }
+    parts.append(chunk, chunk.totalBytes());
+    parts.next++;
     if (parts.next < chunk.count()) {
       return Optional.empty();
     }
     transfers.remove(chunk.transferId());
-    var message = serialization.deserialize(parts.bytes.toByteArray(), chunk.serializerId(),
+    if (parts.size != chunk.totalBytes()) {
+      throw new IllegalArgumentException("a chunked message ended with " + parts.size
+          + " of the " + chunk.totalBytes() + " bytes it claimed");
+    }
+    var message = serialization.deserialize(parts.bytes, chunk.serializerId(),
         chunk.manifest()).get();
     if (!(message instanceof WireMessage)) {
       throw new IllegalArgumentException("a chunked message of type "
