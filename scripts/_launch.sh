@@ -48,7 +48,9 @@ jipython_exec() {
   local defaults
   # C2 only for code that stays hot: ten times the default thresholds cut start-up CPU by a
   # third and leave long-running code (user loops included) as fast (see ChildJvm)
-  local late_c2="-XX:Tier4InvocationThreshold=50000 -XX:Tier4MinInvocationThreshold=6000 -XX:Tier4CompileThreshold=60000 -XX:Tier4BackEdgeThreshold=400000"
+  # except TLS's cipher (AES-GCM): C2 replaces its GHASH with a CLMUL intrinsic; on C1 it runs
+  # as plain Java, which made TLS the largest cost of moving big values
+  local late_c2="-XX:Tier4InvocationThreshold=50000 -XX:Tier4MinInvocationThreshold=6000 -XX:Tier4CompileThreshold=60000 -XX:Tier4BackEdgeThreshold=400000 -XX:CompileCommand=quiet -XX:CompileCommand=CompileThresholdScaling,com.sun.crypto.provider.*::*,0.05"
   case "$role" in
     engine) defaults="-Xms64m -Xmx1g -Xss4m -XX:+UseSerialGC $late_c2" ;;
     # short-lived or mostly idle JVMs whose start-up matters more than peak speed: C1 only

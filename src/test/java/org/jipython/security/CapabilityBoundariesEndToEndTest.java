@@ -380,8 +380,8 @@ class CapabilityBoundariesEndToEndTest {
       var data = new byte[128 * 1024];
       new SecureRandom().nextBytes(data);
       // claims 4096 chunks of 128 KiB: 512 MiB, twice the controller's limit of 256 MiB
-      rogue.send(multiengine, new Chunk("big-1", 0, 4096, serializer.identifier(), manifest,
-          data, 11L, rogue.self()));
+      rogue.send(multiengine, new Chunk("big-1", 0, 4096, 4096 * data.length,
+          serializer.identifier(), manifest, data, 0, data.length, 11L, rogue.self()));
       var reply = assertInstanceOf(MultiEngineAdapter.Reply.class,
           rogue.inbox().poll(30, TimeUnit.SECONDS));
       assertEquals(11L, reply.requestId());
@@ -391,8 +391,8 @@ class CapabilityBoundariesEndToEndTest {
           "jipython.wire.max-message-bytes");
 
       // the rest of that transfer is ignored without another answer
-      rogue.send(multiengine, new Chunk("big-1", 1, 4096, serializer.identifier(), manifest,
-          data, 11L, rogue.self()));
+      rogue.send(multiengine, new Chunk("big-1", 1, 4096, 4096 * data.length,
+          serializer.identifier(), manifest, data, 0, data.length, 11L, rogue.self()));
       rogue.send(multiengine, new MultiEngineAdapter.GetIds(mecFurl.furl().token().encoded(),
           12L, rogue.self()));
       var after = assertInstanceOf(MultiEngineAdapter.Reply.class,

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -47,9 +46,9 @@ class ReassemblyTest {
     int count = (bytes.length + chunkBytes - 1) / chunkBytes;
     var out = new ArrayList<Chunk>();
     for (int i = 0; i < count; i++) {
-      out.add(new Chunk("t", i, count, serializer.identifier(), manifest,
-          Arrays.copyOfRange(bytes, i * chunkBytes, Math.min(bytes.length, (i + 1) * chunkBytes)),
-          7L, null));
+      int from = i * chunkBytes;
+      out.add(new Chunk("t", i, count, bytes.length, serializer.identifier(), manifest, bytes,
+          from, Math.min(chunkBytes, bytes.length - from), 7L, null));
     }
     return out;
   }
@@ -88,24 +87,25 @@ class ReassemblyTest {
   }
 
   @Test
-  void aTransferThatLiesAboutItsCountIsRefusedWhenItGrowsOver() {
+  void aTransferThatLiesAboutItsSizeIsRefusedWhenItGrowsOver() {
     var reassembly = new Reassembly(testKit.system());
     var data = new byte[8192];
     var refused = assertThrows(Reassembly.Refused.class, () -> {
       for (int i = 0; i < 100; i++) {
-        reassembly.accept(new Chunk("liar", i, 2, 33, "m", data, 0L, null));
+        reassembly.accept(new Chunk("liar", i, 2, 16384, 33, "m", data, 0, data.length, 0L,
+            null));
       }
     });
-    // index 2 of a transfer of 2 starts a new transfer that cannot begin at 2
+    // two chunks complete the claimed 16 KiB, which are no message
     assertEquals(FailureKind.PROTOCOL, refused.kind());
 
-    // each chunk and the claimed count look fine, the bytes together do not
-    assertTrue(reassembly.accept(new Chunk("grower", 0, 2, 33, "m", new byte[8192], 0L, null))
-        .isEmpty());
+    // each chunk and the claimed size look fine, the bytes together do not
+    assertTrue(reassembly.accept(new Chunk("grower", 0, 2, 16384, 33, "m", new byte[8192], 0,
+        8192, 0L, null)).isEmpty());
     var grows = assertThrows(Reassembly.Refused.class, () -> reassembly.accept(
-        new Chunk("grower", 1, 2, 33, "m", new byte[60_000], 0L, null)));
+        new Chunk("grower", 1, 2, 16384, 33, "m", new byte[60_000], 0, 60_000, 0L, null)));
     assertTrue(grows.getMessage().contains("grew over"), grows.getMessage());
-    assertEquals(FailureKind.MESSAGE_TOO_LARGE, grows.kind());
+    assertEquals(FailureKind.PROTOCOL, grows.kind());
   }
 
   @Test
@@ -122,8 +122,9 @@ class ReassemblyTest {
     var reassembly = new Reassembly(testKit.system());
     var serialization = SerializationExtension.get(testKit.system().classicSystem());
     var serializer = serialization.findSerializerFor("a string");
+    var bytes = serializer.toBinary("a string");
     var refused = assertThrows(Reassembly.Refused.class, () -> reassembly.accept(new Chunk("s",
-        0, 1, serializer.identifier(), "", serializer.toBinary("a string"), 0L, null)));
+        0, 1, bytes.length, serializer.identifier(), "", bytes, 0, bytes.length, 0L, null)));
     assertEquals(FailureKind.PROTOCOL, refused.kind());
   }
 }

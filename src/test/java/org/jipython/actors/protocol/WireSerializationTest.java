@@ -351,18 +351,6 @@ class WireSerializationTest {
   }
 
   @Test
-  void aChunkSurvivesWithAndWithoutWhereARefusalGoes() {
-    var replyTo = probeRef(MultiEngineAdapter.Reply.class);
-    var answerable = new Chunk("t-1", 0, 3, 33, "manifest", PICKLE, 42L, replyTo);
-    var plain = new Chunk("t-2", 2, 3, 33, "", PICKLE, 0L, null);
-
-    assertSurvives(answerable);
-    assertEquals(replyTo, roundTrip(answerable).replyTo());
-    assertSurvives(plain);
-    assertNull(roundTrip(plain).replyTo());
-  }
-
-  @Test
   void aMultiEngineReplySurvivesInEachShape() {
     var ids = new MultiEngineAdapter.Reply(1L, List.of(0, 1, 2), null, null, null);
     var results = new MultiEngineAdapter.Reply(2L, null, List.of(

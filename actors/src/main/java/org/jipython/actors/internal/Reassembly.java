@@ -1,6 +1,6 @@
 package org.jipython.actors.internal;
 
-import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -24,6 +24,12 @@ import org.jipython.runtime.error.FailureKind;
 public final class Reassembly {
   /** How many dropped transfers are remembered, so their later chunks are ignored quietly. */
   private static final int REMEMBERED_DROPS = 1024;
+
+  /**
+   * The most a transfer reserves before its bytes arrive: a sender's claim of a large size
+   * (any client may send chunks) costs memory only as its chunks come in.
+   */
+  private static final int MAX_RESERVED_BYTES = 32 << 20;
 
   /** Why a transfer was dropped; thrown once per transfer. */
   public static final class Refused extends IllegalArgumentException {
@@ -52,8 +58,22 @@ public final class Reassembly {
       });
 
   private static final class Parts {
-    final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    byte[] bytes;
+    int size;
     int next;
+
+    Parts(int totalBytes) {
+      bytes = new byte[Math.min(totalBytes, MAX_RESERVED_BYTES)];
+    }
+
+    void append(Chunk chunk, int totalBytes) {
+      if (size + chunk.length() > bytes.length) {
+        long wanted = Math.max((long) size + chunk.length(), 2L * bytes.length);
+        bytes = Arrays.copyOf(bytes, (int) Math.min(wanted, totalBytes));
+      }
+      System.arraycopy(chunk.data(), chunk.offset(), bytes, size, chunk.length());
+      size += chunk.length();
+    }
   }
 
   public Reassembly(ActorSystem<?> system) {
@@ -74,29 +94,37 @@ public final class Reassembly {
     if (dropped.contains(id)) {
       return Optional.empty();
     }
-    if (chunk.count() < 1 || (long) (chunk.count() - 1) * chunk.data().length > maxBytes) {
-      throw drop(id, FailureKind.MESSAGE_TOO_LARGE, "a chunked message of " + chunk.count()
-          + " chunks of " + chunk.data().length + " bytes is larger than the limit of "
-          + maxBytes + " bytes (jipython.wire.max-message-bytes)");
+    if (chunk.count() < 1 || chunk.totalBytes() < 0) {
+      throw drop(id, FailureKind.PROTOCOL, "a chunked message claims " + chunk.count()
+          + " chunks and " + chunk.totalBytes() + " bytes");
     }
-    var parts = transfers.computeIfAbsent(id, k -> new Parts());
+    if (chunk.totalBytes() > maxBytes) {
+      throw drop(id, FailureKind.MESSAGE_TOO_LARGE, "a chunked message of "
+          + chunk.totalBytes() + " bytes is larger than the limit of " + maxBytes
+          + " bytes (jipython.wire.max-message-bytes)");
+    }
+    var parts = transfers.computeIfAbsent(id, k -> new Parts(chunk.totalBytes()));
     if (chunk.index() != parts.next) {
       throw drop(id, FailureKind.PROTOCOL, "chunk " + chunk.index() + " of a chunked message "
           + "arrived when " + parts.next + " was expected");
     }
-    parts.bytes.writeBytes(chunk.data());
-    parts.next++;
-    if (parts.bytes.size() > maxBytes) {
-      throw drop(id, FailureKind.MESSAGE_TOO_LARGE, "a chunked message grew over the limit of "
-          + maxBytes + " bytes (jipython.wire.max-message-bytes)");
+    if ((long) parts.size + chunk.length() > chunk.totalBytes()) {
+      throw drop(id, FailureKind.PROTOCOL, "a chunked message grew over the "
+          + chunk.totalBytes() + " bytes it claimed");
     }
+    parts.append(chunk, chunk.totalBytes());
+    parts.next++;
     if (parts.next < chunk.count()) {
       return Optional.empty();
     }
     transfers.remove(id);
+    if (parts.size != chunk.totalBytes()) {
+      throw drop(id, FailureKind.PROTOCOL, "a chunked message ended with " + parts.size
+          + " of the " + chunk.totalBytes() + " bytes it claimed");
+    }
     Object message;
     try {
-      message = serialization.deserialize(parts.bytes.toByteArray(), chunk.serializerId(),
+      message = serialization.deserialize(parts.bytes, chunk.serializerId(),
           chunk.manifest()).get();
     } catch (Exception e) {
       throw drop(id, FailureKind.PROTOCOL, "a chunked message could not be deserialized ("

@@ -1,6 +1,5 @@
 package org.jipython.actors.internal;
 
-import java.util.Arrays;
 import java.util.UUID;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -78,9 +77,9 @@ public final class Wire {
     }
     for (int i = 0; i < count; i++) {
       int from = i * chunkBytes;
-      var data = Arrays.copyOfRange(bytes, from, Math.min(bytes.length, from + chunkBytes));
-      to.tell(new Chunk(id, i, count, serializer.identifier(), manifest, data, requestId,
-          replyTo));
+      // chunks share the message's bytes: nothing changes them once serialized
+      to.tell(new Chunk(id, i, count, bytes.length, serializer.identifier(), manifest, bytes,
+          from, Math.min(chunkBytes, bytes.length - from), requestId, replyTo));
     }
   }
 }
