@@ -61,8 +61,7 @@ public final class EngineHost implements AutoCloseable {
     if (count < 1) {
       throw new IllegalArgumentException("count must be at least 1, not " + count);
     }
-    var limits = new ReplyLimits(config.getInt("jipython.engine.max-output-chars"),
-        (int) Math.min(Integer.MAX_VALUE, config.getBytes("jipython.engine.max-value-bytes")));
+    var limits = ReplyLimits.from(config);
     var systemRef = new CompletableFuture<ActorSystem<Command>>();
     var runners = new ArrayList<EngineRunner>(count);
     for (int i = 0; i < count; i++) {

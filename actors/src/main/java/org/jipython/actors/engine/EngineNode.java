@@ -100,8 +100,7 @@ public final class EngineNode implements AutoCloseable {
 
   /** Starts the engine; registration goes on in the background (see {@link #registered()}). */
   public static EngineNode start(Config config, Options options) {
-    var limits = new ReplyLimits(config.getInt("jipython.engine.max-output-chars"),
-        (int) Math.min(Integer.MAX_VALUE, config.getBytes("jipython.engine.max-value-bytes")));
+    var limits = ReplyLimits.from(config);
     var retry = config.getDuration("jipython.engine.register-retry-interval");
     var registered = new CompletableFuture<Integer>();
     var systemRef = new CompletableFuture<ActorSystem<Command>>();

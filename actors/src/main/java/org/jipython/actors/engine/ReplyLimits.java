@@ -14,6 +14,12 @@ import org.jipython.runtime.error.FailureKind;
  */
 public record ReplyLimits(int maxOutputChars, int maxValueBytes) {
 
+  /** The limits in {@code jipython.engine.max-output-chars} and {@code max-value-bytes}. */
+  public static ReplyLimits from(com.typesafe.config.Config config) {
+    return new ReplyLimits(config.getInt("jipython.engine.max-output-chars"),
+        (int) Math.min(Integer.MAX_VALUE, config.getBytes("jipython.engine.max-value-bytes")));
+  }
+
   public ReplyLimits {
     if (maxOutputChars < 1024) {
       throw new IllegalArgumentException("maxOutputChars must be at least 1024");
