@@ -323,10 +323,23 @@ final class BenchCluster {
     List<ProcessHandle> children(String command) {
       recordTree();
       return process.descendants()
-          .filter(p -> p.info().arguments().map(a -> Arrays.asList(a).contains(command))
-              .orElse(false))
+          .filter(p -> arguments(p).contains(command))
           .sorted(Comparator.comparingLong(ProcessHandle::pid))
           .toList();
+    }
+
+    /**
+     * A process's arguments from /proc: {@code ProcessHandle.Info} gives none for a command
+     * line as long as a child JVM's (its class path names every jar).
+     */
+    private static List<String> arguments(ProcessHandle p) {
+      try {
+        var raw = Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "cmdline"));
+        return Arrays.asList(new String(raw, java.nio.charset.StandardCharsets.UTF_8)
+            .split("\0"));
+      } catch (IOException e) {
+        return p.info().arguments().map(Arrays::asList).orElse(List.of());
+      }
     }
 
     /** Stops ipcluster with SIGTERM (it stops its children); returns the pids that needed KILL. */
